@@ -1,0 +1,81 @@
+// Package store reads and writes the lash attachment store on disk: a
+// content-addressed folder of blobs named by their SHA-256, each with a JSON
+// sidecar beside it (see ../shared/docs/lash-store-format.md).
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+)
+
+// ID is an attachment's content id: the lowercase hex SHA-256 of its bytes.
+// The zero value is not a valid id; build one with ParseID or IDOf.
+type ID string
+
+// IDLen is the length of an ID in characters.
+const IDLen = 64
+
+// ErrInvalidID is returned (wrapped) for any string that is not 64 lowercase
+// hex characters. Nothing on disk is touched before this check.
+var ErrInvalidID = fmt.Errorf("invalid attachment id")
+
+// ParseID accepts exactly 64 lowercase hex characters and nothing else, so an
+// ID can never smuggle a path ("../x", "/etc", "<id>.tmp") into a join.
+func ParseID(s string) (ID, error) {
+	if !isHexID(s) {
+		return "", fmt.Errorf("%w %q: an id is 64 lowercase hex characters (the SHA-256 of the bytes)", ErrInvalidID, short(s))
+	}
+	return ID(s), nil
+}
+
+// IDOf returns the id of a SHA-256 digest.
+func IDOf(sum [sha256.Size]byte) ID { return ID(hex.EncodeToString(sum[:])) }
+
+func isHexID(s string) bool {
+	if len(s) != IDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func short(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}
+
+// String returns the hex id.
+func (id ID) String() string { return string(id) }
+
+// Ref is the reference lash's session records use: "sha256:<id>".
+func (id ID) Ref() string { return "sha256:" + string(id) }
+
+// Prefix is the name of the id's prefix folder: its first two characters.
+func (id ID) Prefix() string { return string(id[:2]) }
+
+// Short is the id's first 12 characters, for display.
+func (id ID) Short() string { return string(id[:12]) }
+
+// Layout maps ids to paths inside a store root. It does no I/O.
+type Layout struct{ Root string }
+
+// Dir is ROOT/sha256.
+func (l Layout) Dir() string { return filepath.Join(l.Root, "sha256") }
+
+// PrefixDir is ROOT/sha256/<id[:2]>.
+func (l Layout) PrefixDir(id ID) string { return filepath.Join(l.Root, "sha256", id.Prefix()) }
+
+// Blob is the path of the id's blob.
+func (l Layout) Blob(id ID) string { return filepath.Join(l.PrefixDir(id), string(id)) }
+
+// Sidecar is the path of the id's sidecar.
+func (l Layout) Sidecar(id ID) string { return l.Blob(id) + ".json" }
