@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"lashview/internal/fixture"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func fixtures(t testing.TB) string { return fixture.Dir(t) }
+
+func copyFixture(t testing.TB, name string) string { return fixture.Copy(t, name) }
+
+type expected struct {
+	Attachments map[string]struct {
+		Scan   string `json:"scan"`
+		Verify string `json:"verify"`
+	} `json:"attachments"`
+	Findings []struct {
+		Path string `json:"path"`
+		Kind string `json:"kind"`
+	} `json:"findings"`
+}
+
+func readExpected(t testing.TB, name string) expected {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(fixtures(t), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e expected
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// treeState records every path under root with its mode, size, mtime and
+// link target, to prove a read-only operation changed nothing.
+func treeState(t testing.TB, root string) map[string]string {
+	t.Helper()
+	st := map[string]string{}
+	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		v := fi.Mode().String() + " " + fi.ModTime().String()
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			v += " " + string(data)
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			v += " -> " + target
+		}
+		st[p] = v
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestScanMessyMatchesExpected(t *testing.T) {
+	root := copyFixture(t, "messy")
+	before := treeState(t, root)
+	res, err := New(root).Scan(context.Background(), ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readExpected(t, "messy.expected.json")
+	got := map[string]string{}
+	for _, a := range res.Attachments {
+		got[string(a.ID)] = string(a.Status)
+	}
+	if len(got) != len(want.Attachments) {
+		t.Errorf("scan found %d attachments, want %d", len(got), len(want.Attachments))
+	}
+	for id, w := range want.Attachments {
+		if got[id] != w.Scan {
+			t.Errorf("attachment %s: status %q, want %q", id[:12], got[id], w.Scan)
+		}
+	}
+	gotF := map[string]string{}
+	for _, f := range res.Findings {
+		gotF[f.Path] = string(f.Kind)
+	}
+	if len(gotF) != len(want.Findings) {
+		t.Errorf("scan found %d findings, want %d: %v", len(gotF), len(want.Findings), gotF)
+	}
+	for _, f := range want.Findings {
+		if gotF[f.Path] != f.Kind {
+			t.Errorf("finding %s: kind %q, want %q", f.Path, gotF[f.Path], f.Kind)
+		}
+	}
+	after := treeState(t, root)
+	if len(before) != len(after) {
+		t.Fatalf("scan changed the tree: %d paths before, %d after", len(before), len(after))
+	}
+	for p, v := range before {
+		if after[p] != v {
+			t.Errorf("scan changed %s", p)
+		}
+	}
+}
+
+func TestScanCleanAllOK(t *testing.T) {
+	res, err := New(filepath.Join(fixtures(t), "clean")).Scan(context.Background(), ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Attachments) != 17 || len(res.Findings) != 0 {
+		t.Fatalf("clean: %d attachments, %d findings; want 17, 0", len(res.Attachments), len(res.Findings))
+	}
+	for _, a := range res.Attachments {
+		if a.Status != StatusOK || a.MediaType == "" {
+			t.Errorf("%s: status %s type %q (%s)", a.ID.Short(), a.Status, a.MediaType, a.Detail)
+		}
+	}
+}

@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Status is what a listing (no hashing) says of an attachment.
+type Status string
+
+// The attachment statuses of the fixture README.
+const (
+	StatusOK           Status = "ok"            // blob and a sidecar lash can read, which agree
+	StatusMissingMeta  Status = "missing_meta"  // blob, no sidecar
+	StatusOrphanMeta   Status = "orphan_meta"   // sidecar, no blob
+	StatusBadMeta      Status = "bad_meta"      // a sidecar lash cannot decode
+	StatusMetaMismatch Status = "meta_mismatch" // sidecar decodes but its id or byte_len disagrees
+	StatusSymlink      Status = "symlink"       // the blob (or sidecar) is a symbolic link
+)
+
+// Explain is a sentence for a person about what the status means.
+func (s Status) Explain() string {
+	switch s {
+	case StatusOK:
+		return "Healthy: the blob and its sidecar are present and agree."
+	case StatusMissingMeta:
+		return "The blob has no sidecar (a crash between the two writes, or a newer lash store); lash's get fails with MissingMeta."
+	case StatusOrphanMeta:
+		return "The sidecar has no blob (the blob was deleted); lash's get fails with NotFound."
+	case StatusBadMeta:
+		return "The sidecar cannot be read by lash (not JSON, wrong shape or an unknown media type); lash's get fails with MetadataDecode."
+	case StatusMetaMismatch:
+		return "The sidecar's id or byte length disagrees with the blob it sits beside."
+	case StatusSymlink:
+		return "The blob is a symbolic link; lashview neither follows nor serves it."
+	}
+	return string(s)
+}
+
+// FindingKind classifies a stray path: something in sha256/ that is not a
+// healthy blob or sidecar in its prefix folder.
+type FindingKind string
+
+// The finding kinds of the fixture README.
+const (
+	FindingTempLitter FindingKind = "temp_litter" // *.tmp, *.staging.*
+	FindingMisplaced  FindingKind = "misplaced"   // a valid id outside its prefix folder
+	FindingSymlink    FindingKind = "symlink"     // a symbolic link
+	FindingForeign    FindingKind = "foreign"     // anything else
+)
+
+// Finding is a stray path. Path is relative to the store root, with forward
+// slashes (sha256/ab/...). A finding on a folder covers everything inside.
+type Finding struct {
+	Path    string
+	Kind    FindingKind
+	Detail  string
+	Dir     bool      // the path is a folder
+	ModTime time.Time // of the path itself (not followed)
+}
+
+// Attachment is one id found in the store with what a listing knows of it.
+type Attachment struct {
+	ID     ID
+	Status Status
+	// Detail says why the status is not ok, in words.
+	Detail string
+	// Meta is the decoded sidecar, nil when there is none or it is bad.
+	Meta *Sidecar
+	// HasBlob and HasSidecar say which of the two files exist (as files).
+	HasBlob, HasSidecar bool
+	// Size is the blob's length in bytes (the sidecar's byte_len without one).
+	Size int64
+	// Modified is the blob's mtime (the sidecar's when there is no blob).
+	Modified time.Time
+	// MediaType, Width, Height and Label are what a person should be shown:
+	// from the sidecar, or sniffed from the blob's header when the sidecar is
+	// missing or unreadable. Width and Height are 0 when unknown.
+	MediaType     MediaType
+	Width, Height int
+	Label         *string
+}
+
+// DisplayLabel is the label, or the id's first 12 characters without one.
+func (a *Attachment) DisplayLabel() string {
+	if a.Label != nil && strings.TrimSpace(*a.Label) != "" {
+		return *a.Label
+	}
+	return a.ID.Short()
+}
+
+// ScanResult is a whole listing of a store.
+type ScanResult struct {
+	Attachments []Attachment // sorted newest first, then by id
+	Findings    []Finding    // sorted by path
+}
+
+// ScanOptions tune Scan.
+type ScanOptions struct {
+	// Workers is how many prefix folders are read at once (default 8: the
+	// work is I/O and syscalls, not CPU).
+	Workers int
+	// Progress, when set, is called after each prefix folder with the count
+	// of folders done and their total.
+	Progress func(done, total int)
+}
+
+// Scan lists every attachment and every stray path in the store. It only
+// reads: nothing on disk changes. It never follows a symbolic link. A store
+// root without sha256/ is an empty store; a root that does not exist is an
+// error.
+func (s *Store) Scan(ctx context.Context, opt ScanOptions) (*ScanResult, error) {
+	dir := s.layout.Dir()
+	if err := s.checkRoot(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &ScanResult{}, nil
+	}
+	if err != nil {
+		return nil, &Error{Kind: ErrIo, Path: dir, Err: cause(err)}
+	}
+	res := &ScanResult{}
+	var prefixes []string
+	for _, e := range entries {
+		name := e.Name()
+		rel := "sha256/" + name
+		switch {
+		case e.Type()&fs.ModeSymlink != 0:
+			res.Findings = append(res.Findings, s.finding(rel, FindingSymlink, "a symbolic link; lashview does not follow it", false))
+		case e.IsDir() && len(name) == 2:
+			prefixes = append(prefixes, name)
+		case e.IsDir():
+			res.Findings = append(res.Findings, s.finding(rel, FindingForeign, "a folder that is not a prefix folder", true))
+		default:
+			res.Findings = append(res.Findings, s.finding(rel, classifyStray(name, ""), strayDetail(name, ""), false))
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	workers = min(workers, max(1, len(prefixes)), 4*runtime.GOMAXPROCS(0))
+	type part struct {
+		atts  []Attachment
+		finds []Finding
+		err   error
+	}
+	parts := make([]part, len(prefixes))
+	var next, done int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(prefixes) || ctx.Err() != nil {
+					return
+				}
+				a, f, err := s.scanPrefix(prefixes[i])
+				parts[i] = part{a, f, err}
+				if opt.Progress != nil {
+					mu.Lock()
+					done++
+					d := done
+					mu.Unlock()
+					opt.Progress(d, len(prefixes))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, p := range parts {
+		if p.err != nil {
+			return nil, p.err
+		}
+		n += len(p.atts)
+	}
+	res.Attachments = make([]Attachment, 0, n)
+	for _, p := range parts {
+		res.Attachments = append(res.Attachments, p.atts...)
+		res.Findings = append(res.Findings, p.finds...)
+	}
+	SortNewest(res.Attachments)
+	sort.Slice(res.Findings, func(i, j int) bool { return res.Findings[i].Path < res.Findings[j].Path })
+	return res, nil
+}
+
+// SortNewest orders attachments newest first, ties by id.
+func SortNewest(a []Attachment) {
+	sort.Slice(a, func(i, j int) bool {
+		if !a[i].Modified.Equal(a[j].Modified) {
+			return a[i].Modified.After(a[j].Modified)
+		}
+		return a[i].ID < a[j].ID
+	})
+}
+
+func (s *Store) finding(rel string, k FindingKind, detail string, dir bool) Finding {
+	f := Finding{Path: rel, Kind: k, Detail: detail, Dir: dir}
+	if fi, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel))); err == nil {
+		f.ModTime = fi.ModTime()
+	}
+	return f
+}
+
+// classifyStray names what a file that is not a blob or sidecar of its
+// folder is. prefix is the folder it lies in ("" for sha256/ itself).
+func classifyStray(name, prefix string) FindingKind {
+	if strings.HasSuffix(name, ".tmp") || strings.Contains(name, ".staging.") {
+		return FindingTempLitter
+	}
+	base := strings.TrimSuffix(name, ".json")
+	if isHexID(base) && base[:2] != prefix {
+		return FindingMisplaced
+	}
+	return FindingForeign
+}
+
+func strayDetail(name, prefix string) string {
+	switch classifyStray(name, prefix) {
+	case FindingTempLitter:
+		return "a temporary file left by an interrupted write"
+	case FindingMisplaced:
+		return "a valid attachment file outside its prefix folder " + name[:2] + "/"
+	}
+	return "not a file of the lash store"
+}
+
+// scanPrefix lists one prefix folder.
+func (s *Store) scanPrefix(prefix string) ([]Attachment, []Finding, error) {
+	dirPath := filepath.Join(s.layout.Dir(), prefix)
+	entries, err := os.ReadDir(dirPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// Removed while we listed: it holds nothing now.
+			return nil, nil, nil
+		}
+		return nil, []Finding{s.finding("sha256/"+prefix, FindingForeign, "a folder lashview may not read: "+cause(err).Error(), true)}, nil
+	}
+	type pair struct {
+		blob, side       fs.DirEntry
+		blobBad, sideBad string // why a name that belongs to the id is not usable
+	}
+	pairs := map[ID]*pair{}
+	get := func(id ID) *pair {
+		p := pairs[id]
+		if p == nil {
+			p = &pair{}
+			pairs[id] = p
+		}
+		return p
+	}
+	var finds []Finding
+	for _, e := range entries {
+		name := e.Name()
+		rel := "sha256/" + prefix + "/" + name
+		isLink := e.Type()&fs.ModeSymlink != 0
+		base, isSide := strings.CutSuffix(name, ".json")
+		if isHexID(base) && base[:2] == prefix {
+			id := ID(base)
+			p := get(id)
+			switch {
+			case isLink:
+				finds = append(finds, s.finding(rel, FindingSymlink, "a symbolic link; lashview does not follow it", false))
+				if isSide {
+					p.sideBad = "its sidecar is a symbolic link"
+				} else {
+					p.blobBad = "its blob is a symbolic link"
+				}
+				continue
+			case !e.Type().IsRegular():
+				what := "a folder"
+				if !e.IsDir() {
+					what = "a special file"
+				}
+				finds = append(finds, s.finding(rel, FindingForeign, what+" stands where a "+map[bool]string{true: "sidecar", false: "blob"}[isSide]+" belongs", e.IsDir()))
+				continue
+			}
+			if isSide {
+				p.side = e
+			} else {
+				p.blob = e
+			}
+			continue
+		}
+		switch {
+		case isLink:
+			finds = append(finds, s.finding(rel, FindingSymlink, "a symbolic link; lashview does not follow it", false))
+		case e.IsDir():
+			finds = append(finds, s.finding(rel, FindingForeign, "a folder inside a prefix folder", true))
+		default:
+			finds = append(finds, s.finding(rel, classifyStray(name, prefix), strayDetail(name, prefix), false))
+		}
+	}
+	atts := make([]Attachment, 0, len(pairs))
+	for id, p := range pairs {
+		if p.blob == nil && p.side == nil && p.blobBad == "" {
+			// Only a symlinked sidecar: the link finding says it all.
+			continue
+		}
+		atts = append(atts, s.examine(id, p.blob, p.side, p.blobBad, p.sideBad))
+	}
+	return atts, finds, nil
+}
+
+// examine works out an attachment's status from its directory entries.
+func (s *Store) examine(id ID, blob, side fs.DirEntry, blobBad, sideBad string) Attachment {
+	a := Attachment{ID: id, HasBlob: blob != nil, HasSidecar: side != nil}
+	if blob != nil {
+		if fi, err := blob.Info(); err == nil {
+			a.Size, a.Modified = fi.Size(), fi.ModTime()
+		} else {
+			a.HasBlob = false
+		}
+	}
+	if blobBad != "" {
+		a.Status, a.Detail = StatusSymlink, blobBad
+	}
+	var sideErr error
+	if side != nil {
+		var fi fs.FileInfo
+		fi, sideErr = side.Info()
+		if sideErr == nil && !a.HasBlob {
+			a.Modified = fi.ModTime()
+		}
+		if sideErr == nil && fi.Size() > MaxSidecarSize {
+			sideErr = ErrSidecarTooLarge
+		}
+		if sideErr == nil {
+			var data []byte
+			data, sideErr = readNoFollow(s.layout.Sidecar(id), MaxSidecarSize)
+			if sideErr == nil {
+				var m Sidecar
+				m, sideErr = DecodeSidecar(data)
+				if sideErr == nil {
+					a.Meta = &m
+				}
+			}
+		}
+		if sideErr != nil {
+			a.HasSidecar = a.HasSidecar && !errors.Is(sideErr, fs.ErrNotExist)
+		}
+	}
+	if a.Status == "" {
+		switch {
+		case sideBad != "":
+			a.Status, a.Detail = StatusSymlink, sideBad
+		case !a.HasBlob && !a.HasSidecar:
+			// Both vanished while we listed.
+			a.Status, a.Detail = StatusOrphanMeta, "the sidecar was removed while the store was listed"
+		case !a.HasBlob:
+			a.Status, a.Detail = StatusOrphanMeta, "the sidecar has no blob"
+		case !a.HasSidecar:
+			a.Status, a.Detail = StatusMissingMeta, "the blob has no sidecar"
+		case sideErr != nil:
+			a.Status, a.Detail = StatusBadMeta, cause(sideErr).Error()
+		case a.Meta.ID != string(id):
+			a.Status, a.Detail = StatusMetaMismatch, fmt.Sprintf("the sidecar says id %s", short(a.Meta.ID))
+		case a.Meta.ByteLen != uint64(a.Size):
+			a.Status, a.Detail = StatusMetaMismatch, fmt.Sprintf("the sidecar says %d bytes, the blob has %d", a.Meta.ByteLen, a.Size)
+		default:
+			a.Status = StatusOK
+		}
+	}
+	if a.Meta != nil {
+		a.MediaType, a.Label = a.Meta.MediaType, a.Meta.Label
+		if a.Meta.Width != nil {
+			a.Width = int(*a.Meta.Width)
+		}
+		if a.Meta.Height != nil {
+			a.Height = int(*a.Meta.Height)
+		}
+		if !a.HasBlob {
+			a.Size = int64(a.Meta.ByteLen)
+		}
+	}
+	if a.HasBlob && a.Status != StatusSymlink && (a.Meta == nil || a.Status == StatusMetaMismatch) {
+		if h, err := s.sniffFile(s.layout.Blob(id)); err == nil {
+			a.MediaType, a.Width, a.Height = h.MediaType, h.Width, h.Height
+		}
+	}
+	return a
+}
+
+// checkRoot makes sure the root exists and is a folder.
+func (s *Store) checkRoot() error {
+	fi, err := os.Stat(s.root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return &Error{Kind: ErrIo, Path: s.root, Err: errors.New("the store folder does not exist")}
+		}
+		return &Error{Kind: ErrIo, Path: s.root, Err: cause(err)}
+	}
+	if !fi.IsDir() {
+		return &Error{Kind: ErrIo, Path: s.root, Err: errors.New("not a folder")}
+	}
+	return nil
+}
+
+// cause strips the *PathError wrapper: our errors name the path once.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}

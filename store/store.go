@@ -1,0 +1,208 @@
+package store
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // header decoders for sniffing sizes
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/webp"
+)
+
+// Store is a lash attachment store rooted at a folder. It holds no open
+// files; every method works on the disk as it is now, so several processes
+// (lash among them) can share the store.
+type Store struct {
+	root   string
+	layout Layout
+}
+
+// New returns the store rooted at root. It does no I/O: a store that does
+// not exist yet is created by the first Put.
+func New(root string) *Store {
+	root = filepath.Clean(root)
+	return &Store{root: root, layout: Layout{Root: root}}
+}
+
+// Root is the store's folder.
+func (s *Store) Root() string { return s.root }
+
+// Layout maps ids to this store's paths.
+func (s *Store) Layout() Layout { return s.layout }
+
+// Exists reports whether the store folder exists.
+func (s *Store) Exists() bool {
+	fi, err := os.Stat(s.root)
+	return err == nil && fi.IsDir()
+}
+
+// Header is what an image's first bytes say about it.
+type Header struct {
+	MediaType     MediaType
+	Width, Height int // 0 when the header could not be read
+}
+
+// headerLimit bounds how much of a file is read to find its size: JPEG's SOF
+// can follow a large EXIF block, but never by more than this.
+const headerLimit = 4 << 20
+
+// SniffHeader reads the media type and pixel size from the start of r.
+// The type is "" when r is none of the accepted types.
+func SniffHeader(r io.Reader) (Header, error) {
+	br := bufio.NewReaderSize(io.LimitReader(r, headerLimit), 64<<10)
+	head, err := br.Peek(16)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return Header{}, err
+	}
+	h := Header{MediaType: Sniff(head)}
+	if h.MediaType == "" {
+		return h, nil
+	}
+	if cfg, _, err := image.DecodeConfig(br); err == nil {
+		h.Width, h.Height = cfg.Width, cfg.Height
+	}
+	return h, nil
+}
+
+func (s *Store) sniffFile(path string) (Header, error) {
+	f, err := openNoFollow(path)
+	if err != nil {
+		return Header{}, err
+	}
+	defer f.Close()
+	return SniffHeader(f)
+}
+
+// openNoFollow opens a regular file for reading, refusing a symbolic link at
+// the last path element (the store's own folders are checked by Scan).
+func openNoFollow(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("is a symbolic link; lashview does not follow links")}
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
+	}
+	return f, nil
+}
+
+// readNoFollow reads a whole regular file of at most limit bytes.
+func readNoFollow(path string, limit int64) ([]byte, error) {
+	f, err := openNoFollow(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, ErrSidecarTooLarge
+	}
+	return data, nil
+}
+
+// Meta reads and decodes the id's sidecar with lash's error semantics.
+func (s *Store) Meta(id ID) (Sidecar, error) {
+	path := s.layout.Sidecar(id)
+	data, err := readNoFollow(path, MaxSidecarSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Sidecar{}, &Error{Kind: ErrMissingMeta, ID: id, Path: path}
+	case errors.Is(err, ErrSidecarTooLarge):
+		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: path, Err: err}
+	case err != nil:
+		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
+	}
+	m, err := DecodeSidecar(data)
+	if err != nil {
+		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: path, Err: err}
+	}
+	return m, nil
+}
+
+// Open streams an attachment's bytes with its metadata, failing as lash's
+// get does: NotFound, MissingMeta, MetadataDecode or Io. The caller closes
+// the reader.
+func (s *Store) Open(id ID) (io.ReadCloser, Sidecar, error) {
+	path := s.layout.Blob(id)
+	f, err := openNoFollow(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, Sidecar{}, &Error{Kind: ErrNotFound, ID: id, Path: path}
+		}
+		return nil, Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
+	}
+	m, err := s.Meta(id)
+	if err != nil {
+		f.Close()
+		return nil, Sidecar{}, err
+	}
+	return f, m, nil
+}
+
+// OpenBlob streams an attachment's bytes without needing its sidecar (for
+// thumbnails, verify and repairs). A missing blob is NotFound.
+func (s *Store) OpenBlob(id ID) (*os.File, error) {
+	path := s.layout.Blob(id)
+	f, err := openNoFollow(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Kind: ErrNotFound, ID: id, Path: path}
+		}
+		return nil, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
+	}
+	return f, nil
+}
+
+// Get reads an attachment whole, as lash's get does. Prefer Open for large
+// attachments.
+func (s *Store) Get(id ID) ([]byte, Sidecar, error) {
+	r, m, err := s.Open(id)
+	if err != nil {
+		return nil, m, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, m, &Error{Kind: ErrIo, ID: id, Path: s.layout.Blob(id), Err: cause(err)}
+	}
+	return data, m, nil
+}
+
+// HashFile returns the id the bytes of a regular file hash to.
+func HashFile(path string) (ID, int64, error) {
+	f, err := openNoFollow(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", n, fmt.Errorf("read %s: %w", path, cause(err))
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return IDOf(sum), n, nil
+}
