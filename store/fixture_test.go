@@ -124,3 +124,21 @@ func TestScanCleanAllOK(t *testing.T) {
 		}
 	}
 }
+
+func TestExamineAgreesWithScan(t *testing.T) {
+	root := copyFixture(t, "messy")
+	s := New(root)
+	res, err := s.Scan(context.Background(), ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Attachments {
+		b, ok := s.Examine(a.ID)
+		if !ok || b.Status != a.Status || b.Size != a.Size || b.MediaType != a.MediaType || !b.Modified.Equal(a.Modified) {
+			t.Errorf("%s: Examine %v %+v, Scan %+v", a.ID.Short(), ok, b, a)
+		}
+	}
+	if _, ok := s.Examine(ID("00000000000000000000000000000000000000000000000000000000000000aa")); ok {
+		t.Error("Examine found an id that is not there")
+	}
+}

@@ -429,3 +429,37 @@ func cause(err error) error {
 	}
 	return err
 }
+
+// Examine looks at one id as Scan would and returns its attachment, or
+// false when neither its blob nor its sidecar exists (as a file or link) in
+// its prefix folder. The watcher calls it for ids an event names.
+func (s *Store) Examine(id ID) (Attachment, bool) {
+	var blob, side fs.DirEntry
+	var blobBad, sideBad string
+	look := func(path string, isSide bool) {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if isSide {
+				sideBad = "its sidecar is a symbolic link"
+			} else {
+				blobBad = "its blob is a symbolic link"
+			}
+		case fi.Mode().IsRegular():
+			if isSide {
+				side = fs.FileInfoToDirEntry(fi)
+			} else {
+				blob = fs.FileInfoToDirEntry(fi)
+			}
+		}
+	}
+	look(s.layout.Blob(id), false)
+	look(s.layout.Sidecar(id), true)
+	if blob == nil && side == nil && blobBad == "" {
+		return Attachment{}, false
+	}
+	return s.examine(id, blob, side, blobBad, sideBad), true
+}
