@@ -296,6 +296,9 @@ func copyHashing(ctx context.Context, f *os.File, r io.Reader) (ID, int64, error
 	close(hashCh)
 	close(writeCh)
 	wg.Wait()
+	if rerr == nil {
+		rerr = ctx.Err()
+	}
 	if werr != nil {
 		return "", total, &Error{Kind: ErrIo, Path: f.Name(), Err: cause(werr)}
 	}
