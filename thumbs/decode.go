@@ -1,0 +1,431 @@
+package thumbs
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"io/fs"
+	"runtime/debug"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/webp"
+)
+
+// DefaultMaxPixels is the default pixel cap: 100 megapixels. A decoded
+// image costs at least 4 bytes a pixel, so the cap keeps one decode under
+// about 400 MB however large its header claims to be.
+const DefaultMaxPixels = 100_000_000
+
+// headLen is how much of a file the guard reads before deciding anything:
+// enough for every format's fixed header (BMP v5 with masks is the longest).
+const headLen = 160
+
+// limits bound one thumbnail: the pixel cap, the shared decode budget, and
+// whether JPEGs may use libjpeg (tests turn it off to check the fallback).
+type limits struct {
+	ctx        context.Context
+	maxPixels  int64
+	budget     *budget // nil: unbounded
+	pureGoJPEG bool
+}
+
+// header is what the guard learned before decoding any pixel.
+type header struct {
+	format   string // "png", "jpeg", "gif", "webp", "bmp"
+	w, h     int    // as stored, before EXIF orientation
+	jpeg     jpegInfo
+	jpegGray bool
+	jpegCMYK bool
+	pngBits  int // bits per pixel of a PNG
+	animated bool
+	bmp      *bmpBitfields // set when x/image/bmp cannot read the file
+}
+
+// recorder passes reads through and keeps a copy of what it read while
+// recording, so the header bytes can be replayed to the full decoder without
+// seeking. It also remembers a read error that is not io.EOF: that is a
+// problem with the blob (I/O), not with the image.
+type recorder struct {
+	r         io.Reader
+	buf       []byte
+	recording bool
+	ioErr     error
+}
+
+func (rc *recorder) Read(p []byte) (int, error) {
+	n, err := rc.r.Read(p)
+	if rc.recording {
+		rc.buf = append(rc.buf, p[:n]...)
+	}
+	if err != nil && err != io.EOF && rc.ioErr == nil {
+		rc.ioErr = err
+	}
+	return n, err
+}
+
+// Thumbnail decodes the image in r and fits it into a px×px box, upright
+// and never enlarged. It refuses, before decoding, images whose header
+// claims more than maxPixels (0 means DefaultMaxPixels) or more pixels than
+// the file's size can hold. Problems with the bytes are *Failure errors;
+// read errors are returned as they are.
+func Thumbnail(r io.Reader, px int, maxPixels int64) (*image.NRGBA, error) {
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	return makeThumb(r, readerSize(r), px, limits{ctx: context.Background(), maxPixels: maxPixels})
+}
+
+// readerSize returns the size of r when it can tell without reading (an
+// *os.File, a bytes.Reader), else -1.
+func readerSize(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	case interface{ Size() int64 }:
+		return v.Size()
+	}
+	return -1
+}
+
+// makeThumb is Thumbnail with a known size (-1 when unknown) and limits.
+func makeThumb(r io.Reader, size int64, px int, lim limits) (img *image.NRGBA, err error) {
+	if px <= 0 {
+		return nil, fmt.Errorf("thumbnail box of %d pixels", px)
+	}
+	rec := &recorder{r: r, recording: true}
+	defer func() {
+		// Image decoders have a history of panicking on hostile input; one
+		// bad file must not take the program down.
+		if p := recover(); p != nil {
+			img, err = nil, failf(nil, "decoder crashed: %v", p)
+			_ = debug.Stack // keep the reason short; the panic value names the spot
+		}
+		if err != nil && rec.ioErr != nil {
+			// The bytes could not be read: say so, and do not let the
+			// cache remember a failure the image is not to blame for.
+			img, err = nil, fmt.Errorf("read: %w", rec.ioErr)
+		}
+	}()
+	hd, err := readHeader(rec, size, lim.maxPixels)
+	if err != nil {
+		return nil, err
+	}
+	need := estimate(hd, size, px, lim)
+	if lim.budget != nil {
+		got, err := lim.budget.acquire(lim.ctx, need)
+		if err != nil {
+			return nil, err
+		}
+		defer lim.budget.release(got)
+	}
+	rec.recording = false
+	stream := io.MultiReader(bytes.NewReader(rec.buf), rec)
+	return decodeAndShrink(hd, stream, size, px, lim)
+}
+
+// readHeader reads the format and size, then applies the guard: a pixel
+// cap, and for formats whose compression has a known bound, a minimum file
+// size for the claimed pixel count.
+func readHeader(rec *recorder, size int64, maxPixels int64) (header, error) {
+	var hd header
+	head := make([]byte, headLen)
+	n, err := io.ReadFull(rec, head)
+	switch {
+	case n == 0 && (err == io.EOF || err == nil):
+		return hd, failf(ErrNotImage, "empty file")
+	case err != nil && err != io.EOF && err != io.ErrUnexpectedEOF:
+		return hd, fmt.Errorf("read header: %w", err)
+	}
+	head = head[:n]
+	hd.format = sniff(head)
+	if hd.format == "" {
+		return hd, failf(ErrNotImage, "not a PNG, JPEG, GIF, WebP or BMP image (starts with %q)", printable(head, 12))
+	}
+	cfgReader := io.MultiReader(bytes.NewReader(head), rec)
+	var cfg image.Config
+	switch hd.format {
+	case "png":
+		cfg, err = png.DecodeConfig(cfgReader)
+		if err == nil && n >= 29 {
+			hd.pngBits = pngBitsPerPixel(head[24], head[25])
+		}
+	case "jpeg":
+		cfg, err = jpeg.DecodeConfig(cfgReader)
+		if err == nil {
+			hd.jpeg = scanJPEG(rec.buf)
+			hd.jpegGray = cfg.ColorModel == color.GrayModel
+			hd.jpegCMYK = cfg.ColorModel == color.CMYKModel
+		}
+	case "gif":
+		cfg, err = gif.DecodeConfig(cfgReader)
+	case "webp":
+		cfg, err = webp.DecodeConfig(cfgReader)
+		hd.animated = webpAnimated(head)
+	case "bmp":
+		cfg, err = bmp.DecodeConfig(cfgReader)
+		if errors.Is(err, bmp.ErrUnsupported) {
+			bf, perr := parseBMPBitfields(head)
+			if perr != nil {
+				return hd, failf(perr, "bmp header")
+			}
+			hd.bmp = &bf
+			cfg, err = image.Config{Width: bf.w, Height: bf.h}, nil
+		}
+	}
+	if err != nil {
+		if rec.ioErr != nil {
+			return hd, fmt.Errorf("read header: %w", rec.ioErr)
+		}
+		return hd, failf(noEOF(err), "%s header", hd.format)
+	}
+	hd.w, hd.h = cfg.Width, cfg.Height
+	if hd.w <= 0 || hd.h <= 0 {
+		return hd, failf(ErrHeaderLies, "%s header claims %dx%d pixels", hd.format, hd.w, hd.h)
+	}
+	if pixels := int64(hd.w) * int64(hd.h); pixels > maxPixels {
+		return hd, failf(ErrTooLarge, "%dx%d is %.1f megapixels, over the %.0f-megapixel cap",
+			hd.w, hd.h, float64(pixels)/1e6, float64(maxPixels)/1e6)
+	}
+	if size >= 0 {
+		if least := minFileSize(hd, head); size < least {
+			return hd, failf(ErrHeaderLies, "%s header claims %dx%d pixels, which need at least %d bytes; the file has %d",
+				hd.format, hd.w, hd.h, least, size)
+		}
+	}
+	return hd, nil
+}
+
+// sniff names the format from the first bytes, by magic number only: the
+// media type in a sidecar may be wrong, the bytes are not.
+func sniff(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
+		return "jpeg"
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return "gif"
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		return "webp"
+	case bytes.HasPrefix(b, []byte("BM")):
+		return "bmp"
+	}
+	return ""
+}
+
+func printable(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}
+
+// pngBitsPerPixel derives bits per pixel from IHDR's bit depth and colour
+// type.
+func pngBitsPerPixel(depth, colorType byte) int {
+	channels := map[byte]int{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colorType]
+	return max(1, int(depth)*channels)
+}
+
+// minFileSize is a lower bound on the size of a file that really holds
+// the pixels its header claims, or 0 where the format gives none (WebP,
+// progressive JPEG, GIF).
+func minFileSize(hd header, head []byte) int64 {
+	w, h := int64(hd.w), int64(hd.h)
+	switch hd.format {
+	case "png":
+		// Deflate expands at most 1032:1 (a 258-byte match in 2 bits);
+		// every row carries a filter byte.
+		raw := h * (1 + (w*int64(hd.pngBits)+7)/8)
+		return 8 + 25 + 12 + 12 + raw/1032
+	case "bmp":
+		// Uncompressed rows padded to 4 bytes: the size is exact.
+		bpp := int64(binary.LittleEndian.Uint16(head[28:]))
+		off := int64(binary.LittleEndian.Uint32(head[10:]))
+		if hd.bmp != nil {
+			off, bpp = hd.bmp.offset, int64(hd.bmp.bpp)
+		}
+		return off + (w*bpp+31)/32*4*h
+	case "jpeg":
+		if hd.jpeg.progressive {
+			return 0
+		}
+		// Sequential Huffman coding spends at least 2 bits on every 8×8
+		// luma block (a DC difference and an end of block).
+		return ((w + 7) / 8) * ((h + 7) / 8) / 4
+	}
+	return 0
+}
+
+// estimate is the memory, in bytes, a decode of hd will hold at its peak.
+func estimate(hd header, size int64, px int, lim limits) int64 {
+	p := int64(hd.w) * int64(hd.h)
+	const slack = 1 << 20
+	switch hd.format {
+	case "png":
+		if hd.pngBits > 32 {
+			return 8*p + slack
+		}
+		return 4*p + slack
+	case "jpeg":
+		n := max(size, 0) + slack
+		if hd.jpeg.progressive {
+			// Coefficients of the whole image wait for the last scan:
+			// 2 bytes each in libjpeg, 4 in Go's decoder.
+			n += 3 * 4 * p
+		}
+		if useLibjpeg(hd, lim) {
+			tw, th := fitBox(hd.w, hd.h, px)
+			d := int64(jpegDenom(hd.w, hd.h, tw, th))
+			return n + 4*p/(d*d)
+		}
+		return n + 3*p
+	case "gif":
+		return p + slack
+	case "webp":
+		return 8*p + slack
+	case "bmp":
+		return 4*p + slack
+	}
+	return 4*p + slack
+}
+
+// useLibjpeg says whether this JPEG goes to libjpeg-turbo: it cannot
+// convert CMYK/YCCK (Adobe) files to RGB, Go's decoder can.
+func useLibjpeg(hd header, lim limits) bool {
+	return haveLibjpeg && !lim.pureGoJPEG && !hd.jpegCMYK
+}
+
+// jpegDenom picks the largest DCT scaling denominator (8, 4, 2 or 1) whose
+// output still covers the tw×th target, so the final resample only ever
+// shrinks.
+func jpegDenom(w, h, tw, th int) int {
+	for _, d := range []int{8, 4, 2} {
+		if (w+d-1)/d >= tw && (h+d-1)/d >= th {
+			return d
+		}
+	}
+	return 1
+}
+
+// decodeAndShrink decodes the whole stream and makes the thumbnail.
+func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits) (*image.NRGBA, error) {
+	var (
+		img        image.Image
+		err        error
+		wantW      = hd.w
+		wantH      = hd.h
+		orientCode = 1
+	)
+	switch hd.format {
+	case "jpeg":
+		orientCode = hd.jpeg.orientation
+		img, wantW, wantH, err = decodeJPEG(hd, stream, size, px, lim)
+	case "png":
+		img, err = png.Decode(stream)
+	case "gif":
+		// gif.Decode stops after the first frame.
+		img, err = gif.Decode(stream)
+	case "webp":
+		if hd.animated {
+			img, err = decodeWebPFirstFrame(stream, hd.w, hd.h)
+		} else {
+			img, err = webp.Decode(stream)
+		}
+	case "bmp":
+		if hd.bmp != nil {
+			img, err = hd.bmp.decode(stream)
+		} else {
+			img, err = bmp.Decode(stream)
+		}
+	}
+	if err != nil {
+		var f *Failure
+		if errors.As(err, &f) {
+			return nil, f
+		}
+		if errors.Is(err, ErrHeaderLies) {
+			return nil, failf(ErrHeaderLies, "%v", err)
+		}
+		return nil, failf(noEOF(err), "%s decode", hd.format)
+	}
+	tw, th := fitBox(hd.w, hd.h, px)
+	b := img.Bounds()
+	if hd.format == "gif" && b != image.Rect(0, 0, hd.w, hd.h) {
+		// The first frame covers part of the logical screen. Rather than
+		// allocate the whole screen (which may be huge and nearly empty),
+		// scale the frame and place it on a target-sized canvas.
+		if !b.In(image.Rect(0, 0, hd.w, hd.h)) {
+			return nil, failf(ErrHeaderLies, "gif frame %v outside the %dx%d screen", b, hd.w, hd.h)
+		}
+		return orient(placeFrame(img, hd.w, hd.h, tw, th), orientCode), nil
+	}
+	if b.Dx() != wantW || b.Dy() != wantH {
+		return nil, failf(ErrHeaderLies, "%s header says %dx%d, the data decodes to %dx%d",
+			hd.format, wantW, wantH, b.Dx(), b.Dy())
+	}
+	return orient(resizeTo(img, tw, th), orientCode), nil
+}
+
+// decodeJPEG decodes a JPEG, scaled down by libjpeg-turbo when built in and
+// the file allows, else at full size by Go. It returns the image and the
+// size it must have.
+func decodeJPEG(hd header, stream io.Reader, size int64, px int, lim limits) (image.Image, int, int, error) {
+	data, err := readAllSized(stream, size)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if useLibjpeg(hd, lim) {
+		tw, th := fitBox(hd.w, hd.h, px)
+		d := jpegDenom(hd.w, hd.h, tw, th)
+		img, err := libjpegDecode(data, hd.w, hd.h, d, hd.jpegGray)
+		if err == nil {
+			return img, (hd.w + d - 1) / d, (hd.h + d - 1) / d, nil
+		}
+		if errors.Is(err, errLibjpegTruncated) {
+			return nil, 0, 0, err
+		}
+		// libjpeg refused something Go's decoder may accept (it is more
+		// lenient about some markers); let Go have the last word.
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	return img, hd.w, hd.h, err
+}
+
+// readAllSized reads a stream whose size may be known, allocating once.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+// placeFrame scales a frame that covers part of a cw×ch canvas onto a
+// transparent tw×th thumbnail at the matching place.
+func placeFrame(frame image.Image, cw, ch, tw, th int) *image.NRGBA {
+	b := frame.Bounds()
+	sx, sy := float64(tw)/float64(cw), float64(th)/float64(ch)
+	r := image.Rect(int(float64(b.Min.X)*sx), int(float64(b.Min.Y)*sy),
+		int(float64(b.Max.X)*sx+0.999), int(float64(b.Max.Y)*sy+0.999)).Intersect(image.Rect(0, 0, tw, th))
+	out := image.NewNRGBA(image.Rect(0, 0, tw, th))
+	if r.Empty() {
+		return out
+	}
+	small := resizeTo(frame, r.Dx(), r.Dy())
+	for y := 0; y < r.Dy(); y++ {
+		copy(out.Pix[out.PixOffset(r.Min.X, r.Min.Y+y):], small.Pix[y*small.Stride:y*small.Stride+4*r.Dx()])
+	}
+	return out
+}
