@@ -1,0 +1,488 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// FixKind names the repair doctor proposes for a problem.
+type FixKind string
+
+// The repairs doctor knows. Every one that changes the store is recoverable:
+// what it removes or replaces goes to the Trash, and the batch can be undone.
+const (
+	FixNone           FixKind = "none"            // report only: a person decides
+	FixLeaveYoung     FixKind = "leave_young"     // a temp younger than MinTempAge: a writer may still be at work
+	FixTrash          FixKind = "trash"           // move it to the Trash
+	FixTrashCorrupt   FixKind = "trash_corrupt"   // the blob does not hash to its name: blob and sidecar to the Trash
+	FixMove           FixKind = "move"            // move it into its prefix folder
+	FixWriteSidecar   FixKind = "write_sidecar"   // write the missing sidecar from the bytes
+	FixReplaceSidecar FixKind = "replace_sidecar" // trash the sidecar, write one from the bytes, keeping a readable label
+)
+
+// Changes reports whether the fix changes the store.
+func (f FixKind) Changes() bool { return f != FixNone && f != FixLeaveYoung }
+
+// Problem is one thing doctor found, with the fix it proposes and, after a
+// --fix, what was done.
+type Problem struct {
+	// ID is the attachment the problem is about, when it is about one.
+	ID ID
+	// Path is the file or folder, relative to the store root (sha256/...).
+	Path string
+	// Kind is a FindingKind (for a stray path) or a Status (for an
+	// attachment).
+	Kind string
+	// Detail says what is wrong, in words.
+	Detail string
+	// Fix and FixDetail are the proposed repair.
+	Fix       FixKind
+	FixDetail string
+	// Fixed, Outcome and Err say what applying the fix did.
+	Fixed   bool
+	Outcome string
+	Err     error
+}
+
+// DoctorOptions tune Doctor.
+type DoctorOptions struct {
+	// Fix applies the proposed fixes; without it Doctor only reports.
+	Fix bool
+	// Can is the Trash fixes move files to; nil means DefaultTrashCan().
+	Can *TrashCan
+	// MinTempAge is how old a temp file must be before doctor trashes it
+	// (default one minute): a younger one may belong to a write in progress.
+	MinTempAge time.Duration
+	// Progress, when set, is called after each fix with the count done and
+	// the total.
+	Progress func(done, total int)
+}
+
+// DoctorReport is what Doctor found and did.
+type DoctorReport struct {
+	Problems []Problem
+	// Batch is the undoable record of the changes a --fix made (nil when
+	// nothing was changed). Restore with no ids undoes it.
+	Batch *Batch
+}
+
+// NeedsCare reports whether any problem was found.
+func (r *DoctorReport) NeedsCare() bool { return len(r.Problems) > 0 }
+
+// Failed reports whether a fix that was tried went wrong.
+func (r *DoctorReport) Failed() bool {
+	for _, p := range r.Problems {
+		if p.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Doctor lists what needs care in the store (the scan's stray paths and the
+// attachments whose status is not ok), each with the fix it proposes, and
+// with opt.Fix applies them. Fixes never delete: removed and replaced files
+// go to the Trash, and the whole run is one batch that Restore can undo.
+// Symbolic links and foreign files are reported only. A sidecar in a newer
+// form that lash reads is healthy and left alone. Doctor works from the
+// listing: a blob that hashes wrong but has an agreeing sidecar is verify's
+// to report, except that no sidecar is ever written for such a blob.
+func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, error) {
+	if opt.MinTempAge <= 0 {
+		opt.MinTempAge = time.Minute
+	}
+	res, err := s.Scan(ctx, ScanOptions{})
+	if err != nil {
+		return nil, err
+	}
+	d := &doctor{s: s, opt: opt, now: time.Now()}
+	for _, f := range res.Findings {
+		d.rep.Problems = append(d.rep.Problems, d.planFinding(f))
+	}
+	for _, a := range res.Attachments {
+		if a.Status == StatusOK || a.Status == StatusSymlink {
+			// A symbolic link is reported once, as the stray path it is.
+			continue
+		}
+		d.rep.Problems = append(d.rep.Problems, d.planAttachment(a))
+	}
+	sortProblems(d.rep.Problems)
+	if !opt.Fix {
+		return &d.rep, nil
+	}
+	can := opt.Can
+	if can == nil {
+		can = DefaultTrashCan()
+	}
+	d.bw = s.newBatchWriter(can, "doctor --fix")
+	err = d.apply(ctx)
+	if cerr := d.bw.commit(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if len(d.bw.batch.Items) > 0 {
+		d.rep.Batch = d.bw.batch
+	}
+	return &d.rep, err
+}
+
+// sortProblems orders stray paths by path (as the scan lists them), then
+// attachments by id.
+func sortProblems(p []Problem) {
+	isFinding := func(q Problem) bool {
+		switch FindingKind(q.Kind) {
+		case FindingTempLitter, FindingMisplaced, FindingSymlink, FindingForeign:
+			return true
+		}
+		return false
+	}
+	sort.SliceStable(p, func(i, j int) bool {
+		fi, fj := isFinding(p[i]), isFinding(p[j])
+		switch {
+		case fi != fj:
+			return fi
+		case fi:
+			return p[i].Path < p[j].Path
+		}
+		return p[i].ID < p[j].ID
+	})
+}
+
+// doctor holds one run's state.
+type doctor struct {
+	s   *Store
+	opt DoctorOptions
+	now time.Time
+	rep DoctorReport
+	bw  *batchWriter
+}
+
+func (d *doctor) abs(rel string) string { return filepath.Join(d.s.root, filepath.FromSlash(rel)) }
+
+func (d *doctor) rel(abs string) string {
+	r, err := filepath.Rel(d.s.root, abs)
+	if err != nil {
+		return abs
+	}
+	return filepath.ToSlash(r)
+}
+
+// blockerID returns the id whose blob or sidecar name a non-file occupies
+// (a folder or a special file), or "".
+func blockerID(f Finding) ID {
+	if f.Kind != FindingForeign {
+		return ""
+	}
+	parts := strings.Split(f.Path, "/")
+	if len(parts) != 3 {
+		return ""
+	}
+	base := strings.TrimSuffix(parts[2], ".json")
+	if !isHexID(base) || base[:2] != parts[1] {
+		return ""
+	}
+	return ID(base)
+}
+
+// misplacedTarget returns the id of a misplaced file, whether it is a
+// sidecar, and where it belongs.
+func (d *doctor) misplacedTarget(rel string) (ID, bool, string) {
+	name := filepath.Base(rel)
+	base, isSide := strings.CutSuffix(name, ".json")
+	id := ID(base)
+	if isSide {
+		return id, true, d.s.layout.Sidecar(id)
+	}
+	return id, false, d.s.layout.Blob(id)
+}
+
+// planFinding proposes the fix for a stray path.
+func (d *doctor) planFinding(f Finding) Problem {
+	p := Problem{Path: f.Path, Kind: string(f.Kind), Detail: f.Detail, Fix: FixNone}
+	switch f.Kind {
+	case FindingTempLitter:
+		if age := d.now.Sub(f.ModTime); age < d.opt.MinTempAge {
+			p.Fix, p.FixDetail = FixLeaveYoung, fmt.Sprintf("too young, left alone: %s old, a writer may still be at work", age.Round(time.Second))
+		} else {
+			p.Fix, p.FixDetail = FixTrash, "move it to the Trash"
+		}
+	case FindingMisplaced:
+		id, isSide, target := d.misplacedTarget(f.Path)
+		p.ID = id
+		p.Fix, p.FixDetail = d.planMove(d.abs(f.Path), id, isSide, target)
+	case FindingForeign:
+		if id := blockerID(f); id != "" {
+			p.ID = id
+			p.Fix, p.FixDetail = FixTrash, "move it to the Trash, then repair the attachment"
+		} else {
+			p.FixDetail = "report only: not lash's; a person decides"
+		}
+	case FindingSymlink:
+		p.FixDetail = "report only: lashview never follows a link; a person decides"
+	}
+	return p
+}
+
+// planMove decides what to do with a misplaced file at path.
+func (d *doctor) planMove(path string, id ID, isSide bool, target string) (FixKind, string) {
+	where := d.rel(filepath.Dir(target)) + "/"
+	if isSide {
+		m, err := decodeSidecarFile(path)
+		if err != nil || m.ID != string(id) {
+			return FixTrash, "not a sidecar lash reads for this id: move it to the Trash"
+		}
+	} else {
+		got, _, err := HashFile(path)
+		if err != nil {
+			return FixNone, "cannot be read: " + cause(err).Error()
+		}
+		if got != id {
+			return FixTrashCorrupt, "the bytes do not hash to the name (corrupt): move it to the Trash"
+		}
+	}
+	fi, err := os.Lstat(target)
+	switch {
+	case err != nil:
+		return FixMove, "move it into " + where
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return FixNone, "its place in " + where + " is a symbolic link: a person decides"
+	case d.healthyTarget(target, id, isSide):
+		return FixTrash, "a healthy copy is already in " + where + ": move this one to the Trash"
+	}
+	return FixMove, "move what is in its place in " + where + " to the Trash, and move it there"
+}
+
+// healthyTarget reports whether the file at an attachment's own path is
+// healthy: a blob that hashes to its id, or a sidecar lash reads for it.
+func (d *doctor) healthyTarget(path string, id ID, isSide bool) bool {
+	role := RoleBlob
+	if isSide {
+		role = RoleSidecar
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	return d.s.healthyAt(BatchItem{ID: id, Role: role, Path: path})
+}
+
+// planAttachment proposes the fix for an attachment whose status is not
+// ok. Blobs are hashed here: a sidecar is only ever written for bytes that
+// hash to their name.
+func (d *doctor) planAttachment(a Attachment) Problem {
+	p := Problem{ID: a.ID, Path: d.rel(d.s.layout.Blob(a.ID)), Kind: string(a.Status), Detail: a.Detail, Fix: FixNone}
+	if a.Status == StatusOrphanMeta {
+		p.Path = d.rel(d.s.layout.Sidecar(a.ID))
+		p.Fix, p.FixDetail = FixTrash, "move the sidecar to the Trash"
+		return p
+	}
+	p.Fix, p.FixDetail = d.planFromBytes(a.ID, a.Status)
+	return p
+}
+
+// planFromBytes proposes the repair for a blob whose sidecar is missing,
+// unreadable or disagrees.
+func (d *doctor) planFromBytes(id ID, st Status) (FixKind, string) {
+	_, err := d.s.MetaFromBlob(id)
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		return FixTrashCorrupt, "the bytes do not hash to the name (corrupt, not repairable): move blob and sidecar to the Trash"
+	case errors.Is(err, ErrNotImage):
+		return FixNone, "the bytes are not " + AcceptedTypes + ", so no sidecar can be written: a person decides"
+	case err != nil:
+		return FixNone, "cannot repair: " + err.Error()
+	case st == StatusMissingMeta:
+		return FixWriteSidecar, "write the sidecar from the bytes"
+	}
+	if l := d.s.readableLabel(id); l != nil {
+		return FixReplaceSidecar, fmt.Sprintf("move the sidecar to the Trash and write one from the bytes, keeping the label %q", *l)
+	}
+	return FixReplaceSidecar, "move the sidecar to the Trash and write one from the bytes (no label could be read)"
+}
+
+// apply carries out the plan in an order where each step finds the state
+// it expects: stray files first (temps, things in the way, misplaced
+// files), then each attachment, looked at afresh.
+func (d *doctor) apply(ctx context.Context) error {
+	total := 0
+	for _, p := range d.rep.Problems {
+		if p.Fix.Changes() {
+			total++
+		}
+	}
+	done := 0
+	step := func() {
+		done++
+		if d.opt.Progress != nil {
+			d.opt.Progress(done, max(done, total))
+		}
+	}
+	touched := map[ID]bool{}
+	var attachments []int
+	for i := range d.rep.Problems {
+		p := &d.rep.Problems[i]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !p.Fix.Changes() {
+			continue
+		}
+		if p.Kind == string(FindingTempLitter) || p.Kind == string(FindingMisplaced) || p.Kind == string(FindingForeign) {
+			d.applyFinding(p)
+			if p.ID != "" {
+				touched[p.ID] = true
+			}
+			step()
+			continue
+		}
+		attachments = append(attachments, i)
+	}
+	for _, i := range attachments {
+		p := &d.rep.Problems[i]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		delete(touched, p.ID)
+		d.repair(p)
+		step()
+	}
+	// Moving or clearing a path can leave an attachment that still needs a
+	// sidecar (a blob moved in without one): look at each once more.
+	ids := make([]ID, 0, len(touched))
+	for id := range touched {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		a, ok := d.s.Examine(id)
+		if !ok || a.Status == StatusOK || a.Status == StatusSymlink {
+			continue
+		}
+		p := d.planAttachment(a)
+		p.Detail += " (after the stray files were dealt with)"
+		if p.Fix.Changes() {
+			d.repair(&p)
+		}
+		d.rep.Problems = append(d.rep.Problems, p)
+	}
+	return ctx.Err()
+}
+
+// applyFinding fixes one stray path as planned, re-checking it first.
+func (d *doctor) applyFinding(p *Problem) {
+	path := d.abs(p.Path)
+	fi, err := os.Lstat(path)
+	if err != nil {
+		p.Outcome = "gone already: nothing to do"
+		return
+	}
+	switch p.Kind {
+	case string(FindingTempLitter):
+		if age := time.Since(fi.ModTime()); age < d.opt.MinTempAge {
+			p.Outcome = "written to since the scan: left alone"
+			return
+		}
+		d.trash(p, path, "", RoleOther)
+	case string(FindingForeign):
+		d.trash(p, path, "", RoleOther)
+	case string(FindingMisplaced):
+		id, isSide, target := d.misplacedTarget(p.Path)
+		role := RoleBlob
+		if isSide {
+			role = RoleSidecar
+		}
+		fix, detail := d.planMove(path, id, isSide, target)
+		switch fix {
+		case FixTrash, FixTrashCorrupt:
+			d.trash(p, path, id, role)
+		case FixMove:
+			if _, err := os.Lstat(target); err == nil {
+				if err := d.bw.trash(target, id, role); err != nil {
+					p.Err = err
+					return
+				}
+			}
+			if err := d.bw.move(path, target, id, role); err != nil {
+				p.Err = err
+				return
+			}
+			p.Fixed, p.Outcome = true, "moved to "+d.rel(target)
+		default:
+			p.Outcome = detail
+		}
+	}
+}
+
+func (d *doctor) trash(p *Problem, path string, id ID, role Role) {
+	if err := d.bw.trash(path, id, role); err != nil {
+		p.Err = err
+		return
+	}
+	it := d.bw.batch.Items[len(d.bw.batch.Items)-1]
+	p.Fixed, p.Outcome = true, "moved to the Trash as "+it.Trashed
+}
+
+// repair fixes one attachment from its state now (the plan was made from
+// the scan; a stray-path fix or another process may have changed it).
+func (d *doctor) repair(p *Problem) {
+	id := p.ID
+	a, ok := d.s.Examine(id)
+	if !ok {
+		p.Outcome = "gone already: nothing to do"
+		return
+	}
+	blob, side := d.s.layout.Blob(id), d.s.layout.Sidecar(id)
+	switch a.Status {
+	case StatusOK:
+		p.Outcome = "healthy now: nothing to do"
+		return
+	case StatusSymlink:
+		p.Outcome = "a symbolic link now: left for a person to decide"
+		return
+	case StatusOrphanMeta:
+		d.trash(p, side, id, RoleSidecar)
+		return
+	}
+	meta, err := d.s.MetaFromBlob(id)
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		if err := d.bw.trash(blob, id, RoleBlob); err != nil {
+			p.Err = err
+			return
+		}
+		if a.HasSidecar {
+			if err := d.bw.trash(side, id, RoleSidecar); err != nil {
+				p.Err = err
+				return
+			}
+		}
+		p.Fixed, p.Outcome = true, "corrupt: moved to the Trash"
+		return
+	case err != nil:
+		p.Outcome = "not repaired: " + err.Error()
+		return
+	}
+	if a.Status != StatusMissingMeta {
+		meta.Label = d.s.readableLabel(id)
+		if err := d.bw.trash(side, id, RoleSidecar); err != nil {
+			p.Err = err
+			return
+		}
+	}
+	if err := d.bw.writeSidecar(id, meta); err != nil {
+		p.Err = err
+		return
+	}
+	p.Fixed = true
+	if a.Status == StatusMissingMeta {
+		p.Outcome = "wrote the sidecar from the bytes"
+	} else {
+		p.Outcome = "the old sidecar is in the Trash; wrote one from the bytes"
+	}
+}
