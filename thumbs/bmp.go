@@ -153,12 +153,23 @@ func (hd bmpBitfields) decode(r io.Reader) (image.Image, error) {
 			}
 		}
 	}
-	// Many writers declare an alpha mask and leave every alpha byte zero;
-	// browsers show such a file opaque, and so does lashview.
 	if ch[3].mask != 0 && !anyAlpha {
-		for i := 3; i < len(img.Pix); i += 4 {
-			img.Pix[i] = 0xFF
-		}
+		opaqueIfInvisible(img)
 	}
 	return img, nil
+}
+
+// opaqueIfInvisible makes a BMP whose every alpha byte is zero opaque. Many
+// writers declare an alpha channel and leave it zero; browsers show such a
+// file opaque, and so does lashview (an all-invisible image is never what
+// was meant).
+func opaqueIfInvisible(img *image.NRGBA) {
+	for i := 3; i < len(img.Pix); i += 4 {
+		if img.Pix[i] != 0 {
+			return
+		}
+	}
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 0xFF
+	}
 }

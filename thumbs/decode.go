@@ -13,7 +13,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
-	"runtime/debug"
+	"strings"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/webp"
@@ -108,7 +108,6 @@ func makeThumb(r io.Reader, size int64, px int, lim limits) (img *image.NRGBA, e
 		// bad file must not take the program down.
 		if p := recover(); p != nil {
 			img, err = nil, failf(nil, "decoder crashed: %v", p)
-			_ = debug.Stack // keep the reason short; the panic value names the spot
 		}
 		if err != nil && rec.ioErr != nil {
 			// The bytes could not be read: say so, and do not let the
@@ -345,8 +344,10 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 	case "bmp":
 		if hd.bmp != nil {
 			img, err = hd.bmp.decode(stream)
-		} else {
-			img, err = bmp.Decode(stream)
+		} else if img, err = bmp.Decode(stream); err == nil {
+			if n, ok := img.(*image.NRGBA); ok {
+				opaqueIfInvisible(n)
+			}
 		}
 	}
 	if err != nil {
@@ -357,7 +358,10 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		if errors.Is(err, ErrHeaderLies) {
 			return nil, failf(ErrHeaderLies, "%v", err)
 		}
-		return nil, failf(noEOF(err), "%s decode", hd.format)
+		err = noEOF(err)
+		// Decoders prefix their own name ("png: invalid format"); say it once.
+		msg := strings.TrimPrefix(err.Error(), hd.format+": ")
+		return nil, &Failure{Reason: hd.format + " decode: " + msg, cause: err}
 	}
 	tw, th := fitBox(hd.w, hd.h, px)
 	b := img.Bounds()
