@@ -1,0 +1,541 @@
+// Package ui is lashview's window: a live, virtualised grid of a lash
+// attachment store with a details panel, a full-size viewer, search, filters
+// and sorting. Every Fyne widget lives here; package main only wires.
+//
+// Threading: widgets are touched only on the UI goroutine. Background work
+// (listing the store, thumbnails, the watcher, decoding a full image) hands
+// its results to a uiQueue, which batches them into one call of the
+// injectable RunOnUI (fyne.Do in the app, a direct call in tests).
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/store"
+	"lashview/thumbs"
+)
+
+// AppID is lashview's application id: preferences are kept under it.
+const AppID = "io.lash.lashview"
+
+// Config is how package main sets up the window.
+type Config struct {
+	// StoreDir is the store named on the command line (--store); it wins
+	// over the one remembered from the last run. Empty: the remembered
+	// store, else DefaultStore.
+	StoreDir string
+	// DefaultStore is $LASH_HOME/attachments, else ~/.lash/attachments.
+	DefaultStore string
+	// DemoDir is where "Open a demo store" writes its sample store.
+	DemoDir string
+	// RunOnUI runs a function on the UI goroutine; nil means fyne.Do.
+	// Tests pass a direct call.
+	RunOnUI func(func())
+	// Services makes the thumbnail maker and the watcher of a store; nil
+	// means the real packages.
+	Services Services
+	// Now is the clock (tests fix it); nil means time.Now.
+	Now func() time.Time
+}
+
+// Browser is the window's controller: the open store, what the grid shows,
+// the selection, and the widgets that show them.
+type Browser struct {
+	app fyne.App
+	win fyne.Window
+	cfg Config
+	q   *uiQueue
+	now func() time.Time
+
+	// The open store and its services; all replaced by openStore.
+	st       *store.Store
+	thumbs   Thumbnails
+	storeCtx context.Context    // ends when the store is closed
+	stop     context.CancelFunc // closes storeCtx: ends the listing and the watcher
+	listStop context.CancelFunc // ends the listing in progress
+	// storeGen bumps on every open, listGen on every listing: late results
+	// of a store or a listing that was replaced are dropped.
+	storeGen, listGen int
+	loading           bool
+	loadNote          string
+	watch             Live
+	live              LiveState
+	isDemo            bool
+	visDirty          bool // the visible set changed; tell the thumbnail pool once per frame
+
+	cat       *catalog
+	sel       *selection
+	fresh     map[store.ID]time.Time
+	thumbErrs map[store.ID]error // why a thumbnail could not be made
+
+	prefs    prefs
+	cellSize float32
+	labelH   float32 // height of a cell's label line, measured once
+
+	root    *fyne.Container // holds exactly one of welcome, main
+	main    fyne.CanvasObject
+	stack   *fyne.Container // main view and the viewer on top
+	grid    *gridView
+	details *detailsPanel
+	viewer  *viewer
+	welcome *welcomeView
+
+	search     *searchEntry
+	typeSel    *widget.Select
+	problems   *widget.Check
+	sortSel    *widget.Select
+	sizeSlider *widget.Slider
+	count      *widget.Label
+	statusL    *widget.Label
+	liveL      *widget.Label
+	hoverL     *widget.Label
+	progress   *widget.ProgressBarInfinite
+	statusBar  *fyne.Container
+	cellByID   map[store.ID]*cell
+	actions    *actions
+}
+
+// New builds the window's content into w and opens the first store: the
+// one on the command line, else the last one used, else the default.
+func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
+	if cfg.RunOnUI == nil {
+		cfg.RunOnUI = fyne.Do
+	}
+	if cfg.Services == nil {
+		cfg.Services = realServices
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	b := &Browser{
+		app: a, win: w, cfg: cfg,
+		q:         newUIQueue(cfg.RunOnUI),
+		now:       cfg.Now,
+		cat:       newCatalog(),
+		sel:       newSelection(),
+		fresh:     map[store.ID]time.Time{},
+		thumbErrs: map[store.ID]error{},
+		cellByID:  map[store.ID]*cell{},
+		prefs:     prefs{a.Preferences()},
+	}
+	b.actions = &actions{b: b}
+	b.cat.order = b.prefs.sortOrder()
+	b.cellSize = b.prefs.thumbSize()
+	b.build()
+	w.SetContent(b.root)
+	if sz := b.prefs.windowSize(); sz.Width > 0 {
+		w.Resize(sz)
+	} else {
+		w.Resize(fyne.NewSize(1100, 720))
+	}
+	b.installShortcuts()
+	dir := cfg.StoreDir
+	if dir == "" {
+		dir = b.prefs.lastStore()
+	}
+	if dir == "" {
+		dir = cfg.DefaultStore
+	}
+	b.Open(dir)
+	return b
+}
+
+// Close stops the open store's background work and remembers the window's
+// size. The app calls it when the window closes.
+func (b *Browser) Close() {
+	b.prefs.setWindowSize(b.win.Canvas().Size())
+	b.closeStore()
+}
+
+func (b *Browser) closeStore() {
+	if b.stop != nil {
+		b.stop()
+		b.stop, b.storeCtx, b.listStop = nil, nil, nil
+	}
+	if b.thumbs != nil {
+		b.thumbs.Close()
+		b.thumbs = nil
+	}
+	b.st = nil
+}
+
+// Open shows the store at dir: the welcome view when it does not exist,
+// else the grid, filled in the background as the listing proceeds.
+func (b *Browser) Open(dir string) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	b.closeStore()
+	b.storeGen++
+	b.viewer.close()
+	b.cat.reset()
+	b.sel.clear()
+	b.fresh = map[store.ID]time.Time{}
+	b.thumbErrs = map[store.ID]error{}
+	b.isDemo = b.cfg.DemoDir != "" && filepath.Clean(dir) == filepath.Clean(b.cfg.DemoDir)
+	st := store.New(dir)
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		b.st = st
+		why := "There is no store at " + tildePath(dir) + "."
+		switch {
+		case err != nil && !errors.Is(err, os.ErrNotExist):
+			why = fmt.Sprintf("The store at %s cannot be opened: %v.", tildePath(dir), unwrapPath(err))
+		case err == nil:
+			why = tildePath(dir) + " is a file, not a store folder."
+		}
+		b.showWelcome(dir, why, err != nil && errors.Is(err, os.ErrNotExist))
+		return
+	}
+	gen := b.storeGen
+	thumbs, live, err := b.cfg.Services(st, func(r thumbs.Result) {
+		b.q.post(func() { b.onThumb(gen, r) })
+	})
+	if err != nil {
+		b.st = st
+		b.showWelcome(dir, fmt.Sprintf("The store at %s cannot be shown: %v.", tildePath(dir), err), false)
+		return
+	}
+	b.st, b.thumbs = st, thumbs
+	b.prefs.setLastStore(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.storeCtx, b.stop = ctx, cancel
+	b.showMain()
+	b.startListing()
+	b.watch = live
+	b.live = LiveState{Kind: LiveStarting}
+	if live != nil {
+		go live.Watch(ctx,
+			func(c Change) { b.q.post(func() { b.applyChange(gen, c) }) },
+			func(s LiveState) { b.q.post(func() { b.setLive(gen, s) }) })
+	} else {
+		b.live = LiveState{Kind: LiveFailed, Err: errors.New("no watcher")}
+	}
+	b.refreshAll()
+}
+
+// startListing lists the store in the background; what it finds is merged
+// into the catalog batch by batch, and ids not seen by the end are dropped
+// (a rescan keeps the scroll position and the selection).
+func (b *Browser) startListing() {
+	if b.listStop != nil {
+		b.listStop()
+	}
+	ctx, cancel := context.WithCancel(b.storeCtx)
+	b.listStop = cancel
+	b.listGen++
+	gen := b.listGen
+	b.loading = true
+	b.loadNote = "Reading the store…"
+	seen := map[store.ID]bool{}
+	st := b.st
+	go listStore(ctx, st, func(p loadProgress) {
+		b.q.post(func() {
+			if gen != b.listGen {
+				return
+			}
+			b.applyListing(seen, p)
+		})
+	})
+}
+
+// applyListing merges one batch of a listing into the catalog.
+func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
+	anchor := b.grid.anchor()
+	for _, a := range p.found {
+		seen[a.ID] = true
+		b.cat.put(a)
+		delete(b.thumbErrs, a.ID)
+	}
+	if p.total > 0 {
+		b.loadNote = fmt.Sprintf("Reading the store… %d of %d folders", p.done, p.total)
+	}
+	if len(p.problems) > 0 {
+		b.loadNote = strings.Join(p.problems, "; ")
+	}
+	if p.finished {
+		b.loading = false
+		for id := range b.cat.byID {
+			if !seen[id] {
+				b.cat.remove(id)
+				b.sel.drop(id)
+			}
+		}
+		b.loadNote = ""
+		if p.err != nil {
+			b.loadNote = "The store could not be read: " + p.err.Error()
+		} else if len(p.problems) > 0 {
+			b.loadNote = "Some folders could not be read: " + strings.Join(p.problems, "; ")
+		}
+	}
+	b.cat.rebuild()
+	b.grid.restore(anchor)
+	b.refreshAll()
+}
+
+// applyChange applies one watcher batch: new ones appear highlighted,
+// removed ones vanish, changed ones update in place; the scroll position
+// (the first visible item) and the selection stay.
+func (b *Browser) applyChange(gen int, c Change) {
+	if gen != b.storeGen {
+		return
+	}
+	anchor := b.grid.anchor()
+	now := b.now()
+	if c.Full {
+		// The watcher's listing is the truth from here on: the quicker
+		// listing that filled the grid meanwhile is no longer needed.
+		if b.listStop != nil {
+			b.listStop()
+			b.listStop = nil
+		}
+		b.listGen++
+		b.loading, b.loadNote = false, ""
+		seen := make(map[store.ID]bool, len(c.Listing))
+		for _, a := range c.Listing {
+			seen[a.ID] = true
+			b.cat.put(a)
+		}
+		for id := range b.cat.byID {
+			if !seen[id] {
+				b.cat.remove(id)
+				b.sel.drop(id)
+			}
+		}
+	}
+	for _, a := range c.Added {
+		if _, known := b.cat.byID[a.ID]; !known {
+			b.fresh[a.ID] = now
+		}
+		b.cat.put(a)
+		delete(b.thumbErrs, a.ID)
+	}
+	for _, a := range c.Changed {
+		b.cat.put(a)
+		delete(b.thumbErrs, a.ID)
+	}
+	for _, id := range c.Removed {
+		b.cat.remove(id)
+		b.sel.drop(id)
+		delete(b.fresh, id)
+		delete(b.thumbErrs, id)
+		if b.viewer.showing(id) {
+			b.viewer.close()
+		}
+	}
+	b.cat.rebuild()
+	b.grid.restore(anchor)
+	b.refreshAll()
+	if len(c.Added) > 0 {
+		// Take the highlight off once it has been seen.
+		time.AfterFunc(freshFor+100*time.Millisecond, func() { b.q.post(b.expireFresh) })
+	}
+}
+
+func (b *Browser) expireFresh() {
+	now := b.now()
+	changed := false
+	for id, t := range b.fresh {
+		if now.Sub(t) >= freshFor {
+			delete(b.fresh, id)
+			changed = true
+		}
+	}
+	if changed {
+		b.grid.Refresh()
+	}
+}
+
+func (b *Browser) setLive(gen int, s LiveState) {
+	if gen != b.storeGen {
+		return
+	}
+	b.live = s
+	b.refreshStatus()
+}
+
+// rescan lists the whole store again (F5, or the watcher lost track).
+func (b *Browser) rescan() {
+	if b.st == nil || b.storeCtx == nil || b.storeCtx.Err() != nil {
+		return
+	}
+	if b.watch != nil && b.live.Kind != LiveFailed {
+		b.live = LiveState{Kind: LiveRescanning}
+		b.watch.Rescan()
+	} else {
+		b.startListing()
+	}
+	b.refreshStatus()
+}
+
+// title is the window title: the store and its count.
+func (b *Browser) title() string {
+	if b.st == nil {
+		return "lashview"
+	}
+	t := "lashview — " + tildePath(b.st.Root())
+	if b.isDemo {
+		t = "lashview — demo store " + tildePath(b.st.Root())
+	}
+	if b.welcome != nil && b.root.Objects[0] == b.welcome.obj {
+		return t
+	}
+	return fmt.Sprintf("%s (%s)", t, thousands(b.cat.total()))
+}
+
+// refreshAll updates everything that shows the catalog.
+func (b *Browser) refreshAll() {
+	b.win.SetTitle(b.title())
+	b.grid.Refresh()
+	b.refreshDetails()
+	b.refreshStatus()
+}
+
+func (b *Browser) refreshStatus() {
+	shown, total := len(b.cat.shown), b.cat.total()
+	if shown == total {
+		b.count.SetText(fmt.Sprintf("%s shown", thousands(total)))
+	} else {
+		b.count.SetText(fmt.Sprintf("%s of %s shown", thousands(shown), thousands(total)))
+	}
+	if b.st == nil {
+		b.statusL.SetText("")
+		return
+	}
+	noun := "attachments"
+	if total == 1 {
+		noun = "attachment"
+	}
+	s := fmt.Sprintf("%s  ·  %s %s  ·  %s", tildePath(b.st.Root()), thousands(total), noun, humanBytes(b.cat.totalSize))
+	if b.loadNote != "" {
+		s += "  ·  " + b.loadNote
+	}
+	b.statusL.SetText(s)
+	b.liveL.SetText(b.live.String())
+	if b.loading {
+		b.progress.Show()
+	} else {
+		b.progress.Hide()
+	}
+	b.statusBar.Refresh() // the texts changed width: lay the bar out again
+}
+
+// focusID is the attachment the details panel shows.
+func (b *Browser) focusID() store.ID { return b.sel.focus }
+
+func (b *Browser) refreshDetails() {
+	a, ok := b.cat.get(b.sel.focus)
+	if !ok {
+		b.details.show(nil)
+		return
+	}
+	b.details.show(&a)
+}
+
+// thumbPx is the pixel size of a thumbnail drawn in a box of dp size:
+// cell size × the screen's scale, so HiDPI screens get sharp thumbnails.
+func (b *Browser) thumbPx(dp float32) int {
+	scale := b.win.Canvas().Scale()
+	if scale <= 0 {
+		scale = 1
+	}
+	return int(dp*scale + 0.5)
+}
+
+// thumbnail asks for id's thumbnail for a dp box: set gets it at once
+// when it is in memory, else the placeholder now and the image later
+// through onThumb.
+func (b *Browser) thumbnail(id store.ID, dp float32, set func(image.Image, error)) {
+	if b.thumbs == nil {
+		set(nil, nil)
+		return
+	}
+	r, done := b.thumbs.Request(id, b.thumbPx(dp))
+	if done {
+		b.noteThumbErr(id, r.Err)
+		set(r.Image, r.Err)
+	} else {
+		set(nil, nil)
+	}
+	b.visibleChanged()
+}
+
+// onThumb hands a finished thumbnail to the cell and the details panel
+// showing its id, if any still do (cells are recycled).
+func (b *Browser) onThumb(gen int, r thumbs.Result) {
+	if gen != b.storeGen {
+		return
+	}
+	b.noteThumbErr(r.ID, r.Err)
+	if c := b.cellByID[r.ID]; c != nil && c.id == r.ID && r.Px == b.thumbPx(b.cellSize) {
+		c.setThumb(r.Image, r.Err)
+	}
+	if b.details.id == r.ID && r.Px == b.thumbPx(previewSize) {
+		b.details.setPreview(r.Image, r.Err)
+		if r.Err != nil {
+			b.refreshDetails()
+		}
+	}
+}
+
+func (b *Browser) noteThumbErr(id store.ID, err error) {
+	if err != nil {
+		b.thumbErrs[id] = err
+	}
+}
+
+// visibleChanged tells the thumbnail pool, once per frame, which ids are
+// on screen, so it serves them first and drops what scrolled away.
+func (b *Browser) visibleChanged() {
+	if b.visDirty {
+		return
+	}
+	b.visDirty = true
+	b.q.post(func() {
+		b.visDirty = false
+		if b.thumbs != nil {
+			b.thumbs.SetVisible(b.visibleIDs())
+		}
+	})
+}
+
+// visibleIDs are the ids of the cells on screen and the details panel's.
+func (b *Browser) visibleIDs() []store.ID {
+	first, n := b.grid.visibleRange()
+	ids := make([]store.ID, 0, n+1)
+	for i := first; i < first+n && i < len(b.cat.shown); i++ {
+		ids = append(ids, b.cat.shown[i])
+	}
+	if b.details.id != "" {
+		ids = append(ids, b.details.id)
+	}
+	return ids
+}
+
+// showMain puts the grid view in the window.
+func (b *Browser) showMain() {
+	b.root.Objects = []fyne.CanvasObject{b.stack}
+	b.root.Refresh()
+	b.win.Canvas().Focus(b.grid)
+}
+
+// content is the window's root (for tests that render it).
+func (b *Browser) content() fyne.CanvasObject { return b.root }
+
+// newSplit puts the grid and the details panel side by side.
+func newSplit(grid, details fyne.CanvasObject) *container.Split {
+	s := container.NewHSplit(grid, details)
+	s.Offset = 0.72
+	return s
+}

@@ -1,0 +1,260 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"lashview/store"
+)
+
+// SortOrder is how the grid orders the attachments it shows.
+type SortOrder int
+
+// The sort orders, in the order the sort menu lists them.
+const (
+	SortNewest SortOrder = iota // newest blob first (the default)
+	SortOldest                  // oldest first
+	SortLabel                   // by label, case-insensitively; unlabelled ones by id after them
+	SortSize                    // largest first
+	SortType                    // by media type, newest first within a type
+)
+
+// sortNames are the words the sort menu shows, by SortOrder.
+var sortNames = []string{"Newest first", "Oldest first", "Label", "Size", "Type"}
+
+// String is the sort order's name in the menu.
+func (o SortOrder) String() string {
+	if o < 0 || int(o) >= len(sortNames) {
+		return sortNames[0]
+	}
+	return sortNames[o]
+}
+
+// parseSortOrder reads a name from sortNames back; unknown names (an old
+// preference) fall back to newest first.
+func parseSortOrder(s string) SortOrder {
+	for i, n := range sortNames {
+		if n == s {
+			return SortOrder(i)
+		}
+	}
+	return SortNewest
+}
+
+// Filter narrows what the grid shows.
+type Filter struct {
+	// Query matches label text (case-insensitive, anywhere) or an id prefix
+	// (with or without "sha256:").
+	Query string
+	// MediaType, when set, keeps only attachments of that type.
+	MediaType store.MediaType
+	// ProblemsOnly keeps only attachments whose status is not ok.
+	ProblemsOnly bool
+}
+
+// entry is one attachment with what filtering and sorting need precomputed,
+// so typing in the search field over 100,000 items stays fast.
+type entry struct {
+	att   store.Attachment
+	label string // DisplayLabel, lowercased, for search and sort
+	named bool   // it has a non-blank label
+}
+
+func newEntry(a store.Attachment) *entry {
+	e := &entry{att: a, label: strings.ToLower(a.DisplayLabel())}
+	e.named = a.Label != nil && strings.TrimSpace(*a.Label) != ""
+	return e
+}
+
+// catalog is everything the window knows of the store's attachments, and
+// the filtered, sorted list of ids the grid shows. It is only touched on
+// the UI goroutine.
+type catalog struct {
+	byID      map[store.ID]*entry
+	shown     []store.ID
+	index     map[store.ID]int // position in shown
+	order     SortOrder
+	filter    Filter
+	totalSize int64
+}
+
+func newCatalog() *catalog {
+	return &catalog{byID: map[store.ID]*entry{}, index: map[store.ID]int{}}
+}
+
+// reset forgets every attachment.
+func (c *catalog) reset() {
+	c.byID = map[store.ID]*entry{}
+	c.totalSize = 0
+	c.rebuild()
+}
+
+// put adds or replaces an attachment. Call rebuild after a batch of puts.
+func (c *catalog) put(a store.Attachment) {
+	if old := c.byID[a.ID]; old != nil {
+		c.totalSize -= old.att.Size
+	}
+	c.byID[a.ID] = newEntry(a)
+	c.totalSize += a.Size
+}
+
+// remove forgets an attachment. Call rebuild after a batch of removes.
+func (c *catalog) remove(id store.ID) {
+	if old := c.byID[id]; old != nil {
+		c.totalSize -= old.att.Size
+		delete(c.byID, id)
+	}
+}
+
+// get returns the attachment with id, if known.
+func (c *catalog) get(id store.ID) (store.Attachment, bool) {
+	e := c.byID[id]
+	if e == nil {
+		return store.Attachment{}, false
+	}
+	return e.att, true
+}
+
+// total is how many attachments the store holds.
+func (c *catalog) total() int { return len(c.byID) }
+
+// position is id's index in the shown list, or -1.
+func (c *catalog) position(id store.ID) int {
+	if i, ok := c.index[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// matches reports whether e passes the filter.
+func (f Filter) matches(e *entry) bool {
+	if f.MediaType != "" && e.att.MediaType != f.MediaType {
+		return false
+	}
+	if f.ProblemsOnly && e.att.Status == store.StatusOK {
+		return false
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	if q == "" {
+		return true
+	}
+	if strings.Contains(e.label, q) {
+		return true
+	}
+	return strings.HasPrefix(string(e.att.ID), strings.TrimPrefix(q, "sha256:"))
+}
+
+// rebuild recomputes the shown list from the filter and sort order.
+func (c *catalog) rebuild() {
+	shown := make([]*entry, 0, len(c.byID))
+	for _, e := range c.byID {
+		if c.filter.matches(e) {
+			shown = append(shown, e)
+		}
+	}
+	less := lessFunc(c.order)
+	sort.Slice(shown, func(i, j int) bool { return less(shown[i], shown[j]) })
+	c.shown = make([]store.ID, len(shown))
+	c.index = make(map[store.ID]int, len(shown))
+	for i, e := range shown {
+		c.shown[i] = e.att.ID
+		c.index[e.att.ID] = i
+	}
+}
+
+// lessFunc is the comparison of a sort order. Every order ends in the id,
+// so the grid's order never depends on map iteration.
+func lessFunc(o SortOrder) func(a, b *entry) bool {
+	newer := func(a, b *entry) bool {
+		if !a.att.Modified.Equal(b.att.Modified) {
+			return a.att.Modified.After(b.att.Modified)
+		}
+		return a.att.ID < b.att.ID
+	}
+	switch o {
+	case SortOldest:
+		return func(a, b *entry) bool {
+			if !a.att.Modified.Equal(b.att.Modified) {
+				return a.att.Modified.Before(b.att.Modified)
+			}
+			return a.att.ID < b.att.ID
+		}
+	case SortLabel:
+		return func(a, b *entry) bool {
+			if a.named != b.named {
+				return a.named // labelled ones first: labels come first
+			}
+			if a.label != b.label {
+				return a.label < b.label
+			}
+			return newer(a, b)
+		}
+	case SortSize:
+		return func(a, b *entry) bool {
+			if a.att.Size != b.att.Size {
+				return a.att.Size > b.att.Size
+			}
+			return newer(a, b)
+		}
+	case SortType:
+		return func(a, b *entry) bool {
+			if a.att.MediaType != b.att.MediaType {
+				return a.att.MediaType < b.att.MediaType
+			}
+			return newer(a, b)
+		}
+	}
+	return newer
+}
+
+// selection is the set of selected ids with the one the keyboard moves
+// from (the focus, shown in the details panel). It survives reordering and
+// live changes because it holds ids, not positions.
+type selection struct {
+	ids   map[store.ID]struct{}
+	focus store.ID
+}
+
+func newSelection() *selection { return &selection{ids: map[store.ID]struct{}{}} }
+
+// only makes id the whole selection and the focus.
+func (s *selection) only(id store.ID) {
+	s.ids = map[store.ID]struct{}{id: {}}
+	s.focus = id
+}
+
+// toggle adds or removes id (Ctrl-click) and makes it the focus.
+func (s *selection) toggle(id store.ID) {
+	if _, ok := s.ids[id]; ok {
+		delete(s.ids, id)
+	} else {
+		s.ids[id] = struct{}{}
+	}
+	s.focus = id
+}
+
+// clear empties the selection.
+func (s *selection) clear() {
+	s.ids = map[store.ID]struct{}{}
+	s.focus = ""
+}
+
+// has reports whether id is selected.
+func (s *selection) has(id store.ID) bool {
+	_, ok := s.ids[id]
+	return ok
+}
+
+// drop removes ids that no longer exist; it reports whether the focus went.
+func (s *selection) drop(id store.ID) bool {
+	delete(s.ids, id)
+	if s.focus == id {
+		s.focus = ""
+		return true
+	}
+	return false
+}
+
+// freshFor is how long a newly arrived attachment stays highlighted.
+const freshFor = 3 * time.Second

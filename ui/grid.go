@@ -1,0 +1,323 @@
+package ui
+
+import (
+	"errors"
+	"image"
+	"math"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/store"
+)
+
+// gridView is the virtualised grid of attachments. It embeds GridWrap for
+// its recycling and scrolling, and takes the keyboard over from it: the
+// selection is lashview's (a set of ids), not GridWrap's single index.
+type gridView struct {
+	widget.GridWrap
+	b *Browser
+}
+
+func newGridView(b *Browser) *gridView {
+	g := &gridView{b: b}
+	g.Length = func() int { return len(b.cat.shown) }
+	g.CreateItem = func() fyne.CanvasObject { return newCell(b) }
+	g.UpdateItem = func(i widget.GridWrapItemID, o fyne.CanvasObject) {
+		if i < 0 || i >= len(b.cat.shown) {
+			return
+		}
+		o.(*cell).bind(b.cat.shown[i])
+	}
+	g.ExtendBaseWidget(g)
+	return g
+}
+
+// TypedKey moves the selection, opens the viewer, rescans.
+func (g *gridView) TypedKey(ev *fyne.KeyEvent) { g.b.gridKey(ev) }
+
+// TypedRune starts a search: typing in the grid types into the search field.
+func (g *gridView) TypedRune(r rune) {
+	if r == ' ' {
+		return
+	}
+	g.b.win.Canvas().Focus(g.b.search)
+	g.b.search.TypedRune(r)
+}
+
+// anchor is the id of the first item on screen and its offset from the
+// top, so a batch that inserts or removes items above it can restore the view.
+type anchor struct {
+	id   store.ID
+	dy   float32
+	zero bool // scrolled to the very top: stay there (new items show)
+}
+
+func (g *gridView) rowHeight() float32 {
+	return g.b.cellMin().Height + theme.Padding()
+}
+
+func (g *gridView) anchor() anchor {
+	off := g.GetScrollOffset()
+	if off <= 0 || len(g.b.cat.shown) == 0 {
+		return anchor{zero: true}
+	}
+	cols := g.ColumnCount()
+	row := int(off / g.rowHeight())
+	i := row * cols
+	if i >= len(g.b.cat.shown) {
+		return anchor{zero: true}
+	}
+	return anchor{id: g.b.cat.shown[i], dy: off - float32(row)*g.rowHeight()}
+}
+
+// restore scrolls so the anchor's item is where it was.
+func (g *gridView) restore(a anchor) {
+	if a.zero {
+		return
+	}
+	i := g.b.cat.position(a.id)
+	if i < 0 {
+		return
+	}
+	row := i / g.ColumnCount()
+	g.ScrollToOffset(float32(row)*g.rowHeight() + a.dy)
+}
+
+// visibleRange is the first shown index on screen and how many are.
+func (g *gridView) visibleRange() (first, n int) {
+	cols := g.ColumnCount()
+	row := int(g.GetScrollOffset() / g.rowHeight())
+	rows := int(math.Ceil(float64(g.Size().Height/g.rowHeight()))) + 1
+	return row * cols, rows * cols
+}
+
+// pageItems is how many items one screen of the grid holds.
+func (g *gridView) pageItems() int {
+	rows := int(math.Max(1, math.Floor(float64(g.Size().Height/g.rowHeight()))))
+	return rows * g.ColumnCount()
+}
+
+// cell is one attachment in the grid: its thumbnail, its label under it,
+// and a badge when its status is not ok. It handles the mouse itself so
+// that Ctrl- and Shift-click can extend the selection.
+type cell struct {
+	widget.BaseWidget
+	b  *Browser
+	id store.ID
+
+	bg          *canvas.Rectangle // selection / new-arrival highlight
+	placeholder *canvas.Rectangle // grey while the thumbnail is being made
+	img         *canvas.Image
+	broken      *canvas.Image // the broken-image mark
+	label       *widget.Label
+	badgeBg     *canvas.Rectangle
+	badge       *canvas.Text
+	mods        fyne.KeyModifier // held at the last mouse-down
+}
+
+var (
+	_ fyne.Tappable       = (*cell)(nil)
+	_ fyne.DoubleTappable = (*cell)(nil)
+	_ desktop.Hoverable   = (*cell)(nil)
+	_ desktop.Mouseable   = (*cell)(nil)
+)
+
+func newCell(b *Browser) *cell {
+	c := &cell{b: b}
+	c.bg = canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
+	c.bg.CornerRadius = theme.InputRadiusSize()
+	c.bg.Hide()
+	c.placeholder = canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	c.placeholder.CornerRadius = 4
+	c.img = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
+	c.broken = canvas.NewImageFromResource(theme.BrokenImageIcon())
+	c.broken.FillMode = canvas.ImageFillContain
+	c.broken.Hide()
+	c.label = widget.NewLabel("")
+	c.label.Alignment = fyne.TextAlignCenter
+	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.badgeBg = canvas.NewRectangle(theme.Color(theme.ColorNameError))
+	c.badgeBg.CornerRadius = 4
+	c.badge = canvas.NewText("", theme.Color(theme.ColorNameForegroundOnError))
+	c.badge.TextSize = theme.CaptionTextSize()
+	c.badge.TextStyle.Bold = true
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// bind shows attachment id in this (recycled) cell.
+func (c *cell) bind(id store.ID) {
+	b := c.b
+	if c.id != "" && b.cellByID[c.id] == c {
+		delete(b.cellByID, c.id)
+	}
+	if c.id != id {
+		c.img.Image = nil
+		c.img.Refresh()
+	}
+	c.id = id
+	b.cellByID[id] = c
+	a, _ := b.cat.get(id)
+	c.label.SetText(oneLine(a.DisplayLabel()))
+	if a.Status != store.StatusOK {
+		c.badge.Text = badgeText(a.Status)
+		c.badge.Show()
+		c.badgeBg.Show()
+	} else {
+		c.badge.Hide()
+		c.badgeBg.Hide()
+	}
+	c.badge.Refresh()
+	c.refreshHighlight()
+	if !a.HasBlob || a.Status == store.StatusSymlink {
+		// Nothing to draw from: the badge says why.
+		c.setThumb(nil, errNoBlob(a))
+	} else {
+		b.thumbnail(id, b.cellSize, c.setThumb)
+	}
+	c.Refresh()
+}
+
+// setThumb shows a thumbnail, the grey placeholder (nil, nil), or the
+// broken-image mark (an error).
+func (c *cell) setThumb(img image.Image, err error) {
+	switch {
+	case err != nil:
+		c.img.Image = nil
+		c.img.Hide()
+		c.placeholder.Hide()
+		c.broken.Show()
+	case img == nil:
+		c.img.Image = nil
+		c.img.Hide()
+		c.placeholder.Show()
+		c.broken.Hide()
+	default:
+		c.img.Image = img
+		c.img.Show()
+		c.placeholder.Hide()
+		c.broken.Hide()
+	}
+	c.img.Refresh()
+}
+
+func (c *cell) refreshHighlight() {
+	b := c.b
+	c.bg.StrokeWidth = 0
+	switch {
+	case b.sel.has(c.id):
+		c.bg.FillColor = theme.Color(theme.ColorNameSelection)
+		c.bg.Show()
+	case !b.fresh[c.id].IsZero():
+		// Just arrived: outlined for a few seconds so it is noticed.
+		c.bg.FillColor = theme.Color(theme.ColorNameHover)
+		c.bg.StrokeColor = theme.Color(theme.ColorNamePrimary)
+		c.bg.StrokeWidth = 2
+		c.bg.Show()
+	default:
+		c.bg.Hide()
+	}
+	c.bg.Refresh()
+}
+
+// badgeText names a status in a word or two.
+func badgeText(s store.Status) string {
+	return strings.ReplaceAll(string(s), "_", " ")
+}
+
+// MouseDown remembers the modifiers for the tap that follows.
+func (c *cell) MouseDown(ev *desktop.MouseEvent) { c.mods = ev.Modifier }
+
+// MouseUp is part of desktop.Mouseable.
+func (c *cell) MouseUp(*desktop.MouseEvent) {}
+
+// Tapped selects the attachment; Ctrl toggles it, Shift extends to it.
+func (c *cell) Tapped(*fyne.PointEvent) {
+	c.b.click(c.id, c.mods)
+	c.mods = 0
+}
+
+// DoubleTapped opens the viewer.
+func (c *cell) DoubleTapped(*fyne.PointEvent) { c.b.openViewer(c.id) }
+
+// MouseIn shows what is wrong with the attachment, if anything, in the
+// status bar: Fyne has no tooltips.
+func (c *cell) MouseIn(*desktop.MouseEvent) { c.b.hover(c.id) }
+
+// MouseMoved is part of desktop.Hoverable.
+func (c *cell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut clears the hover note.
+func (c *cell) MouseOut() { c.b.hover("") }
+
+// MinSize is a square thumbnail of the chosen size with a line of label.
+func (c *cell) MinSize() fyne.Size { return c.b.cellMin() }
+
+// CreateRenderer lays out the cell.
+func (c *cell) CreateRenderer() fyne.WidgetRenderer { return &cellRenderer{c: c} }
+
+type cellRenderer struct{ c *cell }
+
+func (r *cellRenderer) Layout(s fyne.Size) {
+	c := r.c
+	pad := theme.Padding()
+	labelH := c.label.MinSize().Height
+	box := fyne.NewSize(s.Width-2*pad, s.Height-labelH-2*pad)
+	c.bg.Move(fyne.NewPos(0, 0))
+	c.bg.Resize(s)
+	for _, o := range []fyne.CanvasObject{c.placeholder, c.img} {
+		o.Move(fyne.NewPos(pad, pad))
+		o.Resize(box)
+	}
+	mark := fyne.NewSize(box.Width/2, box.Height/2)
+	c.broken.Move(fyne.NewPos(pad+box.Width/4, pad+box.Height/4))
+	c.broken.Resize(mark)
+	c.label.Move(fyne.NewPos(0, s.Height-labelH-pad/2))
+	c.label.Resize(fyne.NewSize(s.Width, labelH))
+	ts := c.badge.MinSize()
+	c.badgeBg.Move(fyne.NewPos(pad+2, pad+2))
+	c.badgeBg.Resize(fyne.NewSize(ts.Width+8, ts.Height+2))
+	c.badge.Move(fyne.NewPos(pad+6, pad+3))
+	c.badge.Resize(ts)
+}
+
+func (r *cellRenderer) MinSize() fyne.Size { return r.c.MinSize() }
+
+func (r *cellRenderer) Refresh() {
+	c := r.c
+	c.placeholder.FillColor = theme.Color(theme.ColorNameInputBackground)
+	c.badgeBg.FillColor = theme.Color(theme.ColorNameError)
+	c.badge.Color = theme.Color(theme.ColorNameForegroundOnError)
+	c.refreshHighlight()
+	r.Layout(c.Size())
+	canvas.Refresh(c)
+}
+
+func (r *cellRenderer) Objects() []fyne.CanvasObject {
+	c := r.c
+	return []fyne.CanvasObject{c.bg, c.placeholder, c.img, c.broken, c.label, c.badgeBg, c.badge}
+}
+
+func (r *cellRenderer) Destroy() {}
+
+// cellMin is the size of every cell: the thumbnail box plus a label line.
+func (b *Browser) cellMin() fyne.Size {
+	pad := theme.Padding()
+	if b.labelH == 0 {
+		b.labelH = widget.NewLabel("Ag").MinSize().Height
+	}
+	return fyne.NewSize(b.cellSize+2*pad, b.cellSize+b.labelH+2*pad)
+}
+
+// errNoBlob says why an attachment has no picture to draw.
+func errNoBlob(a store.Attachment) error {
+	if a.Status == store.StatusSymlink {
+		return errors.New("the blob is a symbolic link, which lashview does not follow")
+	}
+	return errors.New("the blob is missing: only its sidecar is in the store")
+}
