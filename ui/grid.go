@@ -37,6 +37,14 @@ func newGridView(b *Browser) *gridView {
 	return g
 }
 
+// FocusGained keeps GridWrap's own focus mark off: it marks GridWrap's
+// keyboard position, which lashview does not use, so it would sit on a
+// cell other than the selection.
+func (g *gridView) FocusGained() {}
+
+// FocusLost is the counterpart of FocusGained.
+func (g *gridView) FocusLost() {}
+
 // TypedKey moves the selection, opens the viewer, rescans.
 func (g *gridView) TypedKey(ev *fyne.KeyEvent) { g.b.gridKey(ev) }
 
