@@ -47,6 +47,8 @@ type Config struct {
 	Services Services
 	// Now is the clock (tests fix it); nil means time.Now.
 	Now func() time.Time
+	// Probe, when set, measures the window for the benchmark harness.
+	Probe *Probe
 }
 
 // Browser is the window's controller: the open store, what the grid shows,
@@ -159,6 +161,7 @@ func (b *Browser) Close() {
 }
 
 func (b *Browser) closeStore() {
+	b.storeGen++ // results still on their way from the old store's workers are dropped
 	if b.stop != nil {
 		b.stop()
 		b.stop, b.storeCtx, b.listStop = nil, nil, nil
@@ -478,14 +481,20 @@ func (b *Browser) onThumb(gen int, r thumbs.Result) {
 		return
 	}
 	b.noteThumbErr(r.ID, r.Err)
-	if c := b.cellByID[r.ID]; c != nil && c.id == r.ID && r.Px == b.thumbPx(b.cellSize) {
+	// A failure is about the bytes, so it holds at every size.
+	var failure *thumbs.Failure
+	final := errors.As(r.Err, &failure)
+	if c := b.cellByID[r.ID]; c != nil && c.id == r.ID && (r.Px == b.thumbPx(b.cellSize) || final) {
 		c.setThumb(r.Image, r.Err)
 	}
-	if b.details.id == r.ID && r.Px == b.thumbPx(previewSize) {
+	if b.details.id == r.ID && (r.Px == b.thumbPx(previewSize) || final) {
 		b.details.setPreview(r.Image, r.Err)
 		if r.Err != nil {
 			b.refreshDetails()
 		}
+	}
+	if b.cfg.Probe != nil {
+		b.probeCheck()
 	}
 }
 
@@ -504,8 +513,23 @@ func (b *Browser) visibleChanged() {
 	b.visDirty = true
 	b.q.post(func() {
 		b.visDirty = false
-		if b.thumbs != nil {
-			b.thumbs.SetVisible(b.visibleIDs())
+		if b.thumbs == nil {
+			return
+		}
+		ids := b.visibleIDs()
+		b.thumbs.SetVisible(ids)
+		// SetVisible drops queued requests for ids off screen; ask again for
+		// every cell on screen still waiting, so none waits forever.
+		px := b.thumbPx(b.cellSize)
+		for _, id := range ids {
+			c := b.cellByID[id]
+			if c == nil || c.id != id || c.img.Image != nil || c.broken.Visible() {
+				continue
+			}
+			if r, done := b.thumbs.Request(id, px); done {
+				b.noteThumbErr(id, r.Err)
+				c.setThumb(r.Image, r.Err)
+			}
 		}
 	})
 }

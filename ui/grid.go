@@ -57,6 +57,14 @@ func (g *gridView) TypedRune(r rune) {
 	g.b.search.TypedRune(r)
 }
 
+// relayout applies a new cell size. GridWrap's Refresh measures the new
+// cell but keeps its cached column count until its width changes, so a
+// Resize to the same size follows, which recounts the columns.
+func (g *gridView) relayout() {
+	g.Refresh()
+	g.Resize(g.Size())
+}
+
 // anchor is the id of the first item on screen and its offset from the
 // top, so a batch that inserts or removes items above it can restore the view.
 type anchor struct {

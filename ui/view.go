@@ -173,7 +173,7 @@ func (b *Browser) setThumbSize(s float32) {
 	anchor := b.grid.anchor()
 	b.cellSize = s
 	b.prefs.setThumbSize(s)
-	b.grid.Refresh()
+	b.grid.relayout()
 	b.grid.restore(anchor)
 }
 

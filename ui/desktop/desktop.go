@@ -4,7 +4,11 @@
 package desktop
 
 import (
+	"fmt"
 	"path/filepath"
+	"time"
+
+	"fyne.io/fyne/v2"
 
 	"fyne.io/fyne/v2/app"
 	"github.com/adrg/xdg"
@@ -25,5 +29,26 @@ func Run(cfg ui.Config) {
 	w.SetOnClosed(b.Close)
 	w.SetMaster()
 	a.Lifecycle().SetOnStopped(b.Close)
+	w.ShowAndRun()
+}
+
+// RunEmpty opens an empty window of the same size and reports the peak
+// memory after a few seconds: the baseline the benchmark compares with.
+func RunEmpty(report func(string)) {
+	a := app.NewWithID(ui.AppID + ".bench")
+	w := a.NewWindow("lashview (empty)")
+	w.Resize(fyne.NewSize(1100, 720))
+	go func() {
+		time.Sleep(3 * time.Second)
+		rss, err := ui.PeakRSS()
+		fyne.Do(func() {
+			if err != nil {
+				report("peak RSS: " + err.Error())
+			} else {
+				report(fmt.Sprintf("empty Fyne window: peak RSS %d MB", rss>>20))
+			}
+			a.Quit()
+		})
+	}()
 	w.ShowAndRun()
 }

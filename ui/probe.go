@@ -1,0 +1,135 @@
+package ui
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Probe measures the window for the benchmark harness: the time from the
+// process's start to the first screen of thumbnails drawn, and the peak
+// memory after scrolling the whole grid from top to bottom.
+type Probe struct {
+	// Start is when the process started.
+	Start time.Time
+	// Scroll scrolls the grid down a screen per frame once the first screen
+	// is drawn, then reports the peak resident memory and quits.
+	Scroll bool
+	// Report receives one line per measurement.
+	Report func(string)
+
+	firstDone bool
+	scrolling bool
+}
+
+// PeakRSS is the process's peak resident memory (VmHWM), in bytes.
+func PeakRSS() (int64, error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err != nil {
+				return 0, err
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+}
+
+// screenDrawn reports whether every cell on screen shows its thumbnail (or
+// its broken-image mark).
+func (b *Browser) screenDrawn() bool {
+	first, n := b.grid.visibleRange()
+	if len(b.cat.shown) == 0 || b.grid.Size().Height == 0 {
+		return false
+	}
+	for i := first; i < first+n && i < len(b.cat.shown); i++ {
+		c := b.cellByID[b.cat.shown[i]]
+		if c == nil || c.id != b.cat.shown[i] {
+			continue // below the fold: GridWrap made no cell for it
+		}
+		if c.img.Image == nil && !c.broken.Visible() {
+			return false
+		}
+	}
+	return true
+}
+
+// probeCheck runs after thumbnails arrive: it reports the first full
+// screen, and drives the scroll when asked to.
+func (b *Browser) probeCheck() {
+	p := b.cfg.Probe
+	if p == nil || !b.screenDrawn() {
+		return
+	}
+	if !p.firstDone {
+		p.firstDone = true
+		// The cells are filled; the frame that draws them comes next.
+		b.q.post(func() {
+			rss, _ := PeakRSS()
+			p.Report(fmt.Sprintf("first screen of thumbnails: %.0f ms after start (%s attachments known, peak RSS %d MB)",
+				float64(time.Since(p.Start).Microseconds())/1000, thousands(b.cat.total()), rss>>20))
+		})
+		if p.Scroll {
+			go b.probeScroll()
+		}
+	}
+}
+
+// probeScroll scrolls a screen per frame until the bottom of the grid,
+// waits for its thumbnails, and reports the peak memory.
+func (b *Browser) probeScroll() {
+	p := b.cfg.Probe
+	// Wait for the listing to end, so the grid is the whole store.
+	for {
+		done := make(chan bool)
+		b.q.post(func() { done <- !b.loading && b.live.Kind != LiveStarting })
+		if <-done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	start := time.Now()
+	for {
+		done := make(chan bool)
+		b.q.post(func() {
+			first, n := b.grid.visibleRange()
+			if first+n >= len(b.cat.shown) {
+				done <- true
+				return
+			}
+			b.grid.ScrollToOffset(b.grid.GetScrollOffset() + b.grid.Size().Height)
+			done <- false
+		})
+		if <-done {
+			break
+		}
+		time.Sleep(16 * time.Millisecond)
+	}
+	scrolled := time.Since(start)
+	for {
+		done := make(chan bool)
+		b.q.post(func() { done <- b.screenDrawn() })
+		if <-done {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	rss, err := PeakRSS()
+	if err != nil {
+		p.Report("peak RSS: " + err.Error())
+	} else {
+		b.q.post(func() {
+			p.Report(fmt.Sprintf("scrolled %s attachments top to bottom in %.1f s; peak RSS %d MB", thousands(len(b.cat.shown)), scrolled.Seconds(), rss>>20))
+			b.app.Quit()
+		})
+	}
+}
