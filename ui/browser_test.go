@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"image"
 	"image/color"
 	"image/png"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"lashview/store"
@@ -328,4 +330,22 @@ func TestGolden(t *testing.T) {
 	})
 	test.AssertImageMatches(t, "main.png", h.w.Canvas().Capture())
 	test.AssertRendersToMarkup(t, "details.xml", test.NewTempWindow(t, h.b.details.obj).Canvas())
+}
+
+func TestDropImports(t *testing.T) {
+	dir, _ := cleanStore(t)
+	h := newHarness(t, dir)
+	h.loaded()
+	src := filepath.Join(t.TempDir(), "holiday snap.png")
+	data := pngBytes(t, color.RGBA{10, 200, 90, 255}, 20, 10)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.b.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(src)})
+	id := store.IDOf(sha256.Sum256(data))
+	h.settle(func() bool { _, ok := store.New(dir).Examine(id); return ok })
+	a, _ := store.New(dir).Examine(id)
+	if a.Label == nil || *a.Label != "holiday snap" || a.Status != store.StatusOK {
+		t.Errorf("dropped file stored as %+v", a)
+	}
 }

@@ -67,6 +67,26 @@ func (b *Browser) build() {
 	b.stack = container.NewStack(b.main, b.viewer.obj)
 	b.root = container.NewStack(b.stack)
 	b.win.Canvas().SetOnTypedKey(b.canvasKey)
+	b.win.SetOnDropped(b.onDropped)
+}
+
+// onDropped imports files dropped anywhere on the window into the open
+// store. (The desktop driver calls it; tests call it directly, since the
+// test window ignores drops.)
+func (b *Browser) onDropped(_ fyne.Position, uris []fyne.URI) {
+	if b.st == nil || b.root.Objects[0] != b.stack {
+		b.showError(fmt.Errorf("open a store before dropping images on the window"))
+		return
+	}
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() != "file" {
+			b.showError(fmt.Errorf("%s is not a local file; only files can be imported", u))
+			continue
+		}
+		paths = append(paths, u.Path())
+	}
+	b.actions.importFiles(paths)
 }
 
 // installShortcuts adds the window's Ctrl shortcuts, in a main menu (where
