@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 		childPutRandom(os.Getenv("LASHVIEW_STORE_ROOT"))
 	case "put-same":
 		childPutSame(os.Getenv("LASHVIEW_STORE_ROOT"), os.Getenv("LASHVIEW_STORE_FILE"))
+	case "scan":
+		childScan(os.Getenv("LASHVIEW_STORE_ROOT"))
 	case "lash-put":
 		childLashPut(os.Getenv("LASHVIEW_STORE_ROOT"), os.Getenv("LASHVIEW_STORE_FILE"))
 	}

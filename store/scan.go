@@ -249,7 +249,12 @@ func strayDetail(name, prefix string) string {
 // scanPrefix lists one prefix folder.
 func (s *Store) scanPrefix(prefix string) ([]Attachment, []Finding, error) {
 	dirPath := filepath.Join(s.layout.Dir(), prefix)
-	entries, err := os.ReadDir(dirPath)
+	dir, err := os.Open(dirPath)
+	var entries []fs.DirEntry
+	if err == nil {
+		defer dir.Close()
+		entries, err = dir.ReadDir(-1)
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			// Removed while we listed: it holds nothing now.
@@ -318,17 +323,20 @@ func (s *Store) scanPrefix(prefix string) ([]Attachment, []Finding, error) {
 			// Only a symlinked sidecar: the link finding says it all.
 			continue
 		}
-		atts = append(atts, s.examine(id, p.blob, p.side, p.blobBad, p.sideBad))
+		atts = append(atts, s.examine(int(dir.Fd()), id, p.blob != nil, p.side != nil, p.blobBad, p.sideBad))
 	}
 	return atts, finds, nil
 }
 
-// examine works out an attachment's status from its directory entries.
-func (s *Store) examine(id ID, blob, side fs.DirEntry, blobBad, sideBad string) Attachment {
-	a := Attachment{ID: id, HasBlob: blob != nil, HasSidecar: side != nil}
-	if blob != nil {
-		if fi, err := blob.Info(); err == nil {
-			a.Size, a.Modified = fi.Size(), fi.ModTime()
+// examine works out an attachment's status from what its prefix folder
+// (open as dirfd) holds: whether blob and sidecar are there as files, and
+// why a name that belongs to the id is not usable.
+func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad string) Attachment {
+	a := Attachment{ID: id, HasBlob: blob, HasSidecar: side}
+	if blob {
+		size, mtime, regular, err := lstatAt(dirfd, string(id))
+		if err == nil && regular {
+			a.Size, a.Modified = size, mtime
 		} else {
 			a.HasBlob = false
 		}
@@ -337,24 +345,18 @@ func (s *Store) examine(id ID, blob, side fs.DirEntry, blobBad, sideBad string) 
 		a.Status, a.Detail = StatusSymlink, blobBad
 	}
 	var sideErr error
-	if side != nil {
-		var fi fs.FileInfo
-		fi, sideErr = side.Info()
-		if sideErr == nil && !a.HasBlob {
-			a.Modified = fi.ModTime()
-		}
-		if sideErr == nil && fi.Size() > MaxSidecarSize {
-			sideErr = ErrSidecarTooLarge
+	if side {
+		var data []byte
+		var mtime time.Time
+		data, mtime, sideErr = readSmallFileAt(dirfd, string(id)+".json", s.layout.Sidecar(id), MaxSidecarSize)
+		if !a.HasBlob {
+			a.Modified = mtime
 		}
 		if sideErr == nil {
-			var data []byte
-			data, sideErr = readNoFollow(s.layout.Sidecar(id), MaxSidecarSize)
+			var m Sidecar
+			m, sideErr = DecodeSidecar(data)
 			if sideErr == nil {
-				var m Sidecar
-				m, sideErr = DecodeSidecar(data)
-				if sideErr == nil {
-					a.Meta = &m
-				}
+				a.Meta = &m
 			}
 		}
 		if sideErr != nil {
@@ -434,7 +436,7 @@ func cause(err error) error {
 // false when neither its blob nor its sidecar exists (as a file or link) in
 // its prefix folder. The watcher calls it for ids an event names.
 func (s *Store) Examine(id ID) (Attachment, bool) {
-	var blob, side fs.DirEntry
+	var blob, side bool
 	var blobBad, sideBad string
 	look := func(path string, isSide bool) {
 		fi, err := os.Lstat(path)
@@ -450,16 +452,21 @@ func (s *Store) Examine(id ID) (Attachment, bool) {
 			}
 		case fi.Mode().IsRegular():
 			if isSide {
-				side = fs.FileInfoToDirEntry(fi)
+				side = true
 			} else {
-				blob = fs.FileInfoToDirEntry(fi)
+				blob = true
 			}
 		}
 	}
 	look(s.layout.Blob(id), false)
 	look(s.layout.Sidecar(id), true)
-	if blob == nil && side == nil && blobBad == "" {
+	if !blob && !side && blobBad == "" {
 		return Attachment{}, false
 	}
-	return s.examine(id, blob, side, blobBad, sideBad), true
+	dir, err := os.Open(s.layout.PrefixDir(id))
+	if err != nil {
+		return Attachment{}, false
+	}
+	defer dir.Close()
+	return s.examine(int(dir.Fd()), id, blob, side, blobBad, sideBad), true
 }

@@ -171,6 +171,15 @@ func DecodeSidecar(data []byte) (Sidecar, error) {
 	if len(data) > MaxSidecarSize {
 		return s, ErrSidecarTooLarge
 	}
+	if c, ok := decodeCanonical(data); ok {
+		return c, nil
+	}
+	return decodeGeneral(data)
+}
+
+// decodeGeneral is DecodeSidecar for every form, through encoding/json.
+func decodeGeneral(data []byte) (Sidecar, error) {
+	var s Sidecar
 	var raw rawSidecar
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -131,10 +131,18 @@ func FuzzDecodeSidecar(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"id":"a","media_type":"image/png","byte_len":1,"type_metadata":{"type":"image","width":1,"height":2}}`))
+	w, h, l := uint32(7), uint32(9), "café <&>"
+	f.Add(Sidecar{ID: "x", MediaType: BMP, ByteLen: 12, Width: &w, Height: &h, Label: &l}.Encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := DecodeSidecar(data)
 		if err != nil {
 			return
+		}
+		if c, ok := decodeCanonical(data); ok {
+			g, err := decodeGeneral(data)
+			if err != nil || !bytes.Equal(g.Encode(), c.Encode()) || g.ID != c.ID {
+				t.Fatalf("fast path read %q as %+v, general path %+v (%v)", data, c, g, err)
+			}
 		}
 		again, err := DecodeSidecar(s.Encode())
 		if err != nil {
