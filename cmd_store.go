@@ -152,20 +152,21 @@ func runPut(args []string, env *cliEnv) int {
 	return code
 }
 
-// putFile puts one file from disk; only regular files are read.
+// putFile puts one file from disk; only regular files are read (a FIFO or a
+// device would block or never end).
 func putFile(s *store.Store, path, label string) (store.Sidecar, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return store.Sidecar{}, errors.Unwrap(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return store.Sidecar{}, errors.New("not a regular file")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return store.Sidecar{}, errors.Unwrap(err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return store.Sidecar{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return store.Sidecar{}, errors.New("not a regular file")
-	}
 	return s.Put(context.Background(), f, store.PutOptions{Label: &label})
 }
 
