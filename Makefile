@@ -30,8 +30,11 @@ test: deps test-deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 30m -count=1 ./...
 
+# bench runs every benchmark against its same-run baseline and writes
+# docs/benchmarks.md (vipsthumbnail and sha256sum are the outside baselines).
 bench: deps test-deps
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+	@./.ci/install-packages libvips-tools coreutils
+	$(GO) run ./tests/benchtable -out docs/benchmarks.md
 
 # deps installs only what is missing, so it costs nothing the second time.
 deps:
