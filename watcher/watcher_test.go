@@ -347,19 +347,27 @@ func TestOverflowKernel(t *testing.T) {
 	puts := 3500 // 8 events each: well over the default 16384 queue plus fsnotify's read buffer
 	const limit = maxQueuedEvents
 	old, err := os.ReadFile(limit)
-	lowered := err == nil && os.WriteFile(limit, []byte("64"), 0o644) == nil
+	lowered := err == nil && os.WriteFile(limit, old, 0o644) == nil
 	if lowered {
-		// Only inotify instances made now get the low limit: restore at once.
-		defer os.WriteFile(limit, old, 0o644)
+		// The limit is system-wide and read when an instance is made: lower
+		// it only around this watcher's inotify_init, so no other process
+		// gets the small queue.
+		orig := newFSWatcher
+		newFSWatcher = func() (*fsnotify.Watcher, error) {
+			if err := os.WriteFile(limit, []byte("64"), 0o644); err != nil {
+				return nil, err
+			}
+			fw, err := orig()
+			if rerr := os.WriteFile(limit, old, 0o644); rerr != nil {
+				t.Errorf("restore %s to %s: %v", limit, old, rerr)
+			}
+			return fw, err
+		}
+		defer func() { newFSWatcher = orig }()
 		puts = 300
 	}
 	hold := make(chan struct{})
 	h := newHarness(t, root, Options{hold: hold})
-	if lowered {
-		if err := os.WriteFile(limit, old, 0o644); err != nil {
-			t.Fatalf("restore %s: %v", limit, err)
-		}
-	}
 	t.Logf("queue limit lowered: %v; %d puts", lowered, puts)
 	for i := 0; i < puts; i++ {
 		if _, _, err := lashPut(root, pngBytes(50000+i), "flood", false); err != nil {
