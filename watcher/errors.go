@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -49,14 +50,21 @@ func (e *LimitError) Error() string {
 	if e.More > 0 {
 		what += fmt.Sprintf(" (and %d more folders)", e.More)
 	}
-	sysctl, raise := "fs.inotify.max_user_watches", "524288"
-	also := ""
+	sysctl, raise, also := "fs.inotify.max_user_watches", 524288, ""
 	if e.Limit == maxUserInstances {
-		sysctl, raise = "fs.inotify.max_user_instances", "1024"
+		sysctl, raise = "fs.inotify.max_user_instances", 1024
 		also = " (or the process's open-file limit, `ulimit -n`, is reached)"
 	}
-	return fmt.Sprintf("%s: the per-user inotify limit %s is reached%s; changes there will not show until it is raised, e.g. `sudo sysctl %s=%s` (put %s=%s in /etc/sysctl.d/90-lashview.conf to keep it)",
-		what, limitWithValue(e.Limit), also, sysctl, raise, sysctl, raise)
+	limit := e.Limit
+	if e.Value != "" {
+		limit += " = " + e.Value
+		// Suggest more than there is: the usual value may be below it.
+		if n, err := strconv.Atoi(e.Value); err == nil && 2*n > raise {
+			raise = 2 * n
+		}
+	}
+	return fmt.Sprintf("%s: the per-user inotify limit %s is reached%s; changes there will not show until it is raised, e.g. `sudo sysctl %s=%d` (put %s=%d in /etc/sysctl.d/90-lashview.conf to keep it)",
+		what, limit, also, sysctl, raise, sysctl, raise)
 }
 
 // Is makes errors.Is(err, ErrWatchLimit) true.

@@ -531,6 +531,7 @@ func TestWatchLimit(t *testing.T) {
 	}
 	h.waitUntil("the limit error", func() bool { return len(h.errs) > 0 })
 	err := h.errs[0]
+	t.Log(err)
 	if !errors.Is(err, ErrWatchLimit) {
 		t.Fatalf("error %v is not ErrWatchLimit", err)
 	}
