@@ -86,7 +86,8 @@ type Options struct {
 	// watcher waits after the first change before it sends the batch that
 	// reports it (default DefaultInterval).
 	Interval time.Duration
-	// Scan tunes the listings the watcher takes at the start and on rescans.
+	// Scan tunes the listings the watcher takes at the start and on
+	// rescans; its Progress runs on the watcher's goroutine.
 	Scan store.ScanOptions
 
 	// Test hooks. hold keeps the watcher from reading any event until it is
@@ -98,6 +99,8 @@ type Options struct {
 }
 
 // Watcher follows one store. Make it with New, read Batches, Close it.
+// Read Batches without long pauses: while a batch waits to be received the
+// watcher keeps collecting changes, but reports none.
 type Watcher struct {
 	st       *store.Store
 	root     string // absolute store root
@@ -189,7 +192,7 @@ func New(ctx context.Context, s *store.Store, opt Options) (*Watcher, *store.Sca
 	present, problems := w.arm()
 	if len(problems) > 0 {
 		w.shutdown()
-		return nil, nil, errors.Join(problems...)
+		return nil, nil, joinProblems(problems)
 	}
 	w.present = present
 	res, err := w.scan(ctx)
