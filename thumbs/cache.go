@@ -54,7 +54,7 @@ type Options struct {
 	// DefaultDecodeBudget).
 	DecodeBudget int64
 
-	pureGoJPEG bool // tests: decode JPEGs with image/jpeg only
+	pureGo bool // tests: decode JPEGs with image/jpeg only
 }
 
 // DefaultDir is $XDG_CACHE_HOME/lashview/thumbs.
@@ -415,7 +415,7 @@ func (c *Cache) make(ctx context.Context, k key) (*image.NRGBA, error) {
 	}
 	defer rc.Close()
 	c.decodes.Add(1)
-	lim := limits{ctx: ctx, maxPixels: c.opt.MaxPixels, budget: c.budget, pureGoJPEG: c.opt.pureGoJPEG}
+	lim := limits{ctx: ctx, maxPixels: c.opt.MaxPixels, budget: c.budget, pureGo: c.opt.pureGo}
 	img, err := makeThumb(rc, readerSize(rc), k.px, lim)
 	if err != nil {
 		var f *Failure

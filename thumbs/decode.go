@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"math"
 	"strings"
 
 	"golang.org/x/image/bmp"
@@ -31,10 +32,10 @@ const headLen = 160
 // limits bound one thumbnail: the pixel cap, the shared decode budget, and
 // whether JPEGs may use libjpeg (tests turn it off to check the fallback).
 type limits struct {
-	ctx        context.Context
-	maxPixels  int64
-	budget     *budget // nil: unbounded
-	pureGoJPEG bool
+	ctx       context.Context
+	maxPixels int64
+	budget    *budget // nil: unbounded
+	pureGo    bool
 }
 
 // header is what the guard learned before decoding any pixel.
@@ -292,6 +293,11 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 	case "gif":
 		return p + slack
 	case "webp":
+		// libwebp: the file and RGBA out. x/image: lossless keeps ARGB
+		// words besides the NRGBA result.
+		if haveLibwebp() && !lim.pureGo {
+			return max(size, 0) + 4*p + slack
+		}
 		return 8*p + slack
 	case "bmp":
 		return 4*p + slack
@@ -302,7 +308,7 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 // useLibjpeg says whether this JPEG goes to libjpeg-turbo: it cannot
 // convert CMYK/YCCK (Adobe) files to RGB, Go's decoder can.
 func useLibjpeg(hd header, lim limits) bool {
-	return haveLibjpeg && !lim.pureGoJPEG && !hd.jpegCMYK
+	return haveLibjpeg && !lim.pureGo && !hd.jpegCMYK
 }
 
 // jpegDenom picks the largest DCT scaling denominator (8, 4, 2 or 1) whose
@@ -322,6 +328,8 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 	var (
 		img        image.Image
 		err        error
+		canvas     = image.Rect(0, 0, hd.w, hd.h)
+		at         = canvas // where img lies on the canvas
 		wantW      = hd.w
 		wantH      = hd.h
 		orientCode = 1
@@ -333,14 +341,16 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 	case "png":
 		img, err = png.Decode(stream)
 	case "gif":
-		// gif.Decode stops after the first frame.
-		img, err = gif.Decode(stream)
-	case "webp":
-		if hd.animated {
-			img, err = decodeWebPFirstFrame(stream, hd.w, hd.h)
-		} else {
-			img, err = webp.Decode(stream)
+		// gif.Decode stops after the first frame, which may cover only
+		// part of the logical screen; its bounds say which part.
+		if img, err = gif.Decode(stream); err == nil {
+			at = img.Bounds()
+			wantW, wantH = at.Dx(), at.Dy()
 		}
+	case "webp":
+		var want image.Point
+		img, at, want, err = decodeWebP(hd, stream, size, px, lim)
+		wantW, wantH = want.X, want.Y
 	case "bmp":
 		if hd.bmp != nil {
 			img, err = hd.bmp.decode(stream)
@@ -363,20 +373,19 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		msg := strings.TrimPrefix(err.Error(), hd.format+": ")
 		return nil, &Failure{Reason: hd.format + " decode: " + msg, cause: err}
 	}
-	tw, th := fitBox(hd.w, hd.h, px)
-	b := img.Bounds()
-	if hd.format == "gif" && b != image.Rect(0, 0, hd.w, hd.h) {
-		// The first frame covers part of the logical screen. Rather than
-		// allocate the whole screen (which may be huge and nearly empty),
-		// scale the frame and place it on a target-sized canvas.
-		if !b.In(image.Rect(0, 0, hd.w, hd.h)) {
-			return nil, failf(ErrHeaderLies, "gif frame %v outside the %dx%d screen", b, hd.w, hd.h)
-		}
-		return orient(placeFrame(img, hd.w, hd.h, tw, th), orientCode), nil
-	}
-	if b.Dx() != wantW || b.Dy() != wantH {
+	if b := img.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
 		return nil, failf(ErrHeaderLies, "%s header says %dx%d, the data decodes to %dx%d",
 			hd.format, wantW, wantH, b.Dx(), b.Dy())
+	}
+	if !at.In(canvas) {
+		return nil, failf(ErrHeaderLies, "%s frame %v outside the %dx%d canvas", hd.format, at, hd.w, hd.h)
+	}
+	tw, th := fitBox(hd.w, hd.h, px)
+	if at != canvas {
+		// Rather than allocate the whole canvas (which may be huge and
+		// nearly empty), scale the frame and place it on a target-sized
+		// canvas.
+		return orient(placeFrame(img, at, hd.w, hd.h, tw, th), orientCode), nil
 	}
 	return orient(resizeTo(img, tw, th), orientCode), nil
 }
@@ -416,13 +425,12 @@ func readAllSized(r io.Reader, size int64) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// placeFrame scales a frame that covers part of a cw×ch canvas onto a
-// transparent tw×th thumbnail at the matching place.
-func placeFrame(frame image.Image, cw, ch, tw, th int) *image.NRGBA {
-	b := frame.Bounds()
+// placeFrame scales a frame that covers the rectangle at of a cw×ch
+// canvas onto a transparent tw×th thumbnail, at the matching place.
+func placeFrame(frame image.Image, at image.Rectangle, cw, ch, tw, th int) *image.NRGBA {
 	sx, sy := float64(tw)/float64(cw), float64(th)/float64(ch)
-	r := image.Rect(int(float64(b.Min.X)*sx), int(float64(b.Min.Y)*sy),
-		int(float64(b.Max.X)*sx+0.999), int(float64(b.Max.Y)*sy+0.999)).Intersect(image.Rect(0, 0, tw, th))
+	r := image.Rect(int(float64(at.Min.X)*sx), int(float64(at.Min.Y)*sy),
+		int(math.Ceil(float64(at.Max.X)*sx)), int(math.Ceil(float64(at.Max.Y)*sy))).Intersect(image.Rect(0, 0, tw, th))
 	out := image.NewNRGBA(image.Rect(0, 0, tw, th))
 	if r.Empty() {
 		return out

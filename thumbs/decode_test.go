@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
@@ -39,7 +40,7 @@ func TestCleanFixtureThumbnails(t *testing.T) {
 			name = "pure-go"
 		}
 		t.Run(name, func(t *testing.T) {
-			c, _ := newTestCache(t, root, Options{pureGoJPEG: pure})
+			c, _ := newTestCache(t, root, Options{pureGo: pure})
 			for _, id := range ids {
 				cfg, format := decodeConfig(t, store.Layout{Root: root}.Blob(id))
 				if pure && format != "jpeg" {
@@ -89,7 +90,7 @@ func decodeConfig(t testing.TB, p string) (image.Config, string) {
 func TestEXIF6FixtureUpright(t *testing.T) {
 	root := fixtureStore(t, "clean")
 	for _, pure := range []bool{false, true} {
-		c, _ := newTestCache(t, root, Options{pureGoJPEG: pure})
+		c, _ := newTestCache(t, root, Options{pureGo: pure})
 		img, err := c.Get(context.Background(), exif6ID, 256)
 		if err != nil {
 			t.Fatal(err)
@@ -129,7 +130,7 @@ func TestEXIFOrientations(t *testing.T) {
 		for _, order := range []binary.ByteOrder{binary.BigEndian, binary.LittleEndian} {
 			for _, pure := range []bool{false, true} {
 				data := withEXIFOrientation(src, o, order)
-				img, err := makeThumb(bytes.NewReader(data), int64(len(data)), 64, limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGoJPEG: pure})
+				img, err := makeThumb(bytes.NewReader(data), int64(len(data)), 64, limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGo: pure})
 				if err != nil {
 					t.Fatalf("orientation %d: %v", o, err)
 				}
@@ -277,15 +278,21 @@ func TestAnimatedWebPFixtureFirstFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	img, err := Thumbnail(f, 256, 0)
+	data, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Bounds().Size() != image.Pt(32, 32) {
-		t.Fatalf("size %v, want 32x32", img.Bounds().Size())
-	}
-	if c := nrgbaAt(img, 16, 16); !near(c, 255, 166, 0, 255, 24) {
-		t.Errorf("centre %v, want the first frame's orange", c)
+	for _, pure := range []bool{false, true} {
+		img, err := makeThumb(bytes.NewReader(data), int64(len(data)), 256, limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGo: pure})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Bounds().Size() != image.Pt(32, 32) {
+			t.Fatalf("size %v, want 32x32", img.Bounds().Size())
+		}
+		if c := nrgbaAt(img, 16, 16); !near(c, 255, 166, 0, 255, 8) {
+			t.Errorf("pure=%v: centre %v, want the first frame's orange", pure, c)
+		}
 	}
 }
 
@@ -302,27 +309,31 @@ func TestAnimatedWebPOffsetFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, still := range map[string][]byte{"lossy+ALPH": lossy, "lossless": lossless} {
-		frame := stillChunks(t, still)
-		ref, err := Thumbnail(bytes.NewReader(still), 256, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fw, fh := ref.Bounds().Dx(), ref.Bounds().Dy()
-		anim := animatedWebP(100, 80, 20, 10, fw, fh, frame)
-		img, err := Thumbnail(bytes.NewReader(anim), 256, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if img.Bounds().Size() != image.Pt(100, 80) {
-			t.Fatalf("%s: size %v, want the 100x80 canvas", name, img.Bounds().Size())
-		}
-		if c := nrgbaAt(img, 5, 5); c.A != 0 {
-			t.Errorf("%s: outside the frame %v, want transparent", name, c)
-		}
-		for _, p := range []image.Point{{2, 2}, {fw - 3, 2}, {fw / 2, fh / 2}, {2, fh - 3}} {
-			want, got := nrgbaAt(ref, p.X, p.Y), nrgbaAt(img, 20+p.X, 10+p.Y)
-			if !near(got, want.R, want.G, want.B, want.A, 2) {
-				t.Errorf("%s: frame pixel %v is %v, want %v", name, p, got, want)
+		for _, pure := range []bool{false, true} {
+			name := fmt.Sprintf("%s pure=%v", name, pure)
+			lim := limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGo: pure}
+			frame := stillChunks(t, still)
+			ref, err := makeThumb(bytes.NewReader(still), int64(len(still)), 256, lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fw, fh := ref.Bounds().Dx(), ref.Bounds().Dy()
+			anim := animatedWebP(100, 80, 20, 10, fw, fh, frame)
+			img, err := makeThumb(bytes.NewReader(anim), int64(len(anim)), 256, lim)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if img.Bounds().Size() != image.Pt(100, 80) {
+				t.Fatalf("%s: size %v, want the 100x80 canvas", name, img.Bounds().Size())
+			}
+			if c := nrgbaAt(img, 5, 5); c.A != 0 {
+				t.Errorf("%s: outside the frame %v, want transparent", name, c)
+			}
+			for _, p := range []image.Point{{2, 2}, {fw - 3, 2}, {fw / 2, fh / 2}, {2, fh - 3}} {
+				want, got := nrgbaAt(ref, p.X, p.Y), nrgbaAt(img, 20+p.X, 10+p.Y)
+				if !near(got, want.R, want.G, want.B, want.A, 2) {
+					t.Errorf("%s: frame pixel %v is %v, want %v", name, p, got, want)
+				}
 			}
 		}
 	}
@@ -555,7 +566,7 @@ func TestPreShrinkLooksTheSame(t *testing.T) {
 		}
 		w, h := fitBox(full.Bounds().Dx(), full.Bounds().Dy(), 256)
 		ref := resizeLanczosOnly(full, w, h)
-		got, err := makeThumb(bytes.NewReader(data), int64(len(data)), 256, limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGoJPEG: tc.pure})
+		got, err := makeThumb(bytes.NewReader(data), int64(len(data)), 256, limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGo: tc.pure})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -601,3 +612,34 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 type panicReader struct{}
 
 func (panicReader) Read([]byte) (int, error) { panic("boom") }
+
+// Lossy WebP colours match libwebp (the reference decoder, as vips shows
+// them) on both paths: VP8 uses the BT.601 video range, which
+// golang.org/x/image/webp leaves to the caller.
+func TestWebPColours(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		pts  map[image.Point][4]uint8
+	}{
+		{"testdata/lossy.webp", map[image.Point][4]uint8{
+			{6, 4}: {192, 49, 31, 255}, {40, 4}: {31, 160, 64, 255}, {6, 28}: {48, 80, 208, 255}, {40, 28}: {224, 224, 224, 255}}},
+		{"testdata/lossy-alpha.webp", map[image.Point][4]uint8{
+			{5, 5}: {255, 0, 2, 255}, {35, 5}: {0, 0, 255, 127}}},
+	} {
+		data, err := os.ReadFile(tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pure := range []bool{false, true} {
+			img, err := makeThumb(bytes.NewReader(data), int64(len(data)), 256, limits{ctx: context.Background(), maxPixels: DefaultMaxPixels, pureGo: pure})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p, want := range tc.pts {
+				if got := nrgbaAt(img, p.X, p.Y); !near(got, want[0], want[1], want[2], want[3], 4) {
+					t.Errorf("%s pure=%v: %v is %v, want %v", tc.file, pure, p, got, want)
+				}
+			}
+		}
+	}
+}

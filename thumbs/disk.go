@@ -180,6 +180,13 @@ type encoded struct {
 func encode(img *image.NRGBA) (encoded, error) {
 	var buf bytes.Buffer
 	if opaque(img) {
+		if haveLibjpeg {
+			data, err := libjpegEncode(img, 85)
+			if err == nil {
+				return encoded{".jpg", data}, nil
+			}
+			// Go's encoder below makes the same file, only slower.
+		}
 		// An opaque NRGBA has the same bytes as an RGBA; image/jpeg has a
 		// fast path for *image.RGBA and a slow generic one for NRGBA.
 		rgba := &image.RGBA{Pix: img.Pix, Stride: img.Stride, Rect: img.Rect}

@@ -99,6 +99,48 @@ static int lv_decode(const unsigned char *data, unsigned long len, int denom, in
 	jpeg_destroy_decompress(&d);
 	return err.truncated ? 2 : 0;
 }
+
+// lv_encode compresses RGBX rows (the fourth byte ignored) to a JPEG in
+// memory that libjpeg allocates; the caller copies it and frees *out.
+static int lv_encode(const unsigned char *pix, int w, int h, int stride, int quality,
+		unsigned char **out, unsigned long *outlen, char *msg) {
+	struct jpeg_compress_struct c;
+	lv_error err;
+	volatile int created = 0;
+	memset(&err, 0, sizeof err);
+	*out = NULL;
+	*outlen = 0;
+	c.err = jpeg_std_error(&err.pub);
+	err.pub.error_exit = lv_error_exit;
+	err.pub.emit_message = lv_emit_message;
+	err.pub.output_message = lv_output_message;
+	err.msg = msg;
+	if (setjmp(err.jmp)) {
+		if (created) {
+			jpeg_destroy_compress(&c);
+		}
+		free(*out);
+		*out = NULL;
+		return 1;
+	}
+	jpeg_create_compress(&c);
+	created = 1;
+	jpeg_mem_dest(&c, out, outlen);
+	c.image_width = w;
+	c.image_height = h;
+	c.input_components = 4;
+	c.in_color_space = JCS_EXT_RGBX;
+	jpeg_set_defaults(&c);
+	jpeg_set_quality(&c, quality, TRUE);
+	jpeg_start_compress(&c, TRUE);
+	while (c.next_scanline < c.image_height) {
+		JSAMPROW row = (JSAMPROW)(pix + (size_t)c.next_scanline * (size_t)stride);
+		jpeg_write_scanlines(&c, &row, 1);
+	}
+	jpeg_finish_compress(&c);
+	jpeg_destroy_compress(&c);
+	return 0;
+}
 */
 import "C"
 
@@ -149,4 +191,23 @@ func libjpegDecode(data []byte, w, h, denom int, gray bool) (image.Image, error)
 	default:
 		return nil, fmt.Errorf("libjpeg: %s", C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
 	}
+}
+
+// libjpegEncode compresses an opaque NRGBA image (its alpha is ignored) at
+// the given quality.
+func libjpegEncode(img *image.NRGBA, quality int) ([]byte, error) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if w == 0 || h == 0 {
+		return nil, errors.New("libjpeg: empty image")
+	}
+	msg := make([]byte, C.JMSG_LENGTH_MAX)
+	var out *C.uchar
+	var n C.ulong
+	pix := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y):]
+	if C.lv_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(w), C.int(h), C.int(img.Stride), C.int(quality),
+		&out, &n, (*C.char)(unsafe.Pointer(&msg[0]))) != 0 {
+		return nil, fmt.Errorf("libjpeg: %s", C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
+	}
+	defer C.free(unsafe.Pointer(out))
+	return C.GoBytes(unsafe.Pointer(out), C.int(n)), nil
 }

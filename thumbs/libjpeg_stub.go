@@ -16,3 +16,7 @@ var errLibjpegTruncated = errors.New("unexpected EOF")
 func libjpegDecode(data []byte, w, h, denom int, gray bool) (image.Image, error) {
 	return nil, errors.New("libjpeg: not built in")
 }
+
+func libjpegEncode(img *image.NRGBA, quality int) ([]byte, error) {
+	return nil, errors.New("libjpeg: not built in")
+}

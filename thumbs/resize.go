@@ -23,9 +23,9 @@ func fitBox(w, h, px int) (int, int) {
 }
 
 // resampleFilter is the final filter. After the box pre-shrink it works on
-// at most about twice the target size, where Lanczos costs little and keeps
-// text in screenshots crisp.
-var resampleFilter = imaging.Lanczos
+// two to four times the target size, where Lanczos costs little more than
+// a cubic and keeps text in screenshots crisp.
+var resampleFilter = lanczos3
 
 // resizeTo scales src to exactly tw×th. When src is more than twice the
 // target in both directions, an integer box average first brings it to
@@ -43,7 +43,7 @@ func resizeTo(src image.Image, tw, th int) *image.NRGBA {
 			return src.(*image.NRGBA)
 		}
 	}
-	return imaging.Resize(src, tw, th, resampleFilter)
+	return resample(src, tw, th, resampleFilter)
 }
 
 // toNRGBA returns src as an *image.NRGBA at the origin, copying only when it
@@ -56,88 +56,272 @@ func toNRGBA(src image.Image) *image.NRGBA {
 }
 
 // boxShrink averages k×k blocks of src (the last row and column of blocks
-// may be partial). Sums are taken over premultiplied colour so transparent
-// pixels do not bleed their hidden colour into the result. YCbCr sources
-// are averaged in YCbCr and converted once per output pixel.
+// may be partial). Colour is weighted by alpha so transparent pixels do not
+// bleed their hidden colour into the result. YCbCr sources are averaged in
+// YCbCr and converted once per output pixel.
 func boxShrink(src image.Image, k int) *image.NRGBA {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	ow, oh := (sw+k-1)/k, (sh+k-1)/k
 	dst := image.NewNRGBA(image.Rect(0, 0, ow, oh))
-	if y, ok := src.(*image.YCbCr); ok {
-		boxShrinkYCbCr(y, k, dst)
+	switch m := src.(type) {
+	case *image.YCbCr:
+		boxShrinkYCbCr(m, k, dst, color.YCbCrToRGB)
 		return dst
+	case *vp8Image:
+		if m.a == nil {
+			boxShrinkYCbCr(m.YCbCr, k, dst, videoYCbCrToRGB)
+			return dst
+		}
 	}
-	read := rowReader(src)
-	row := make([]uint8, 4*sw)
-	sums := make([]uint32, 4*ow)
+	// Sums are 64-bit: k×k pixels of 255×255 overflow 32 bits past k=256.
+	sums := make([]uint64, 4*ow)
+	swar := newSwarRows(k, ow, sw)
+	var addRow func(y int)
+	switch m := src.(type) {
+	case *image.NRGBA:
+		addRow = func(y int) {
+			i := m.PixOffset(b.Min.X, y)
+			row := m.Pix[i : i+4*sw]
+			// Most rows of most pictures are opaque: sum them four
+			// channels at a time. A row with any transparency is summed
+			// again with colour weighted by alpha (colour×alpha, later
+			// divided by the alpha sum), so hidden colour does not bleed.
+			if swar.add(row, sums, true) {
+				return
+			}
+			q := unsafeQuads(row)
+			for ox := 0; ox < ow; ox++ {
+				x0, x1 := ox*k, min((ox+1)*k, sw)
+				var r, g, bl, a uint64
+				for _, p := range q[x0:x1] {
+					pa := uint64(p[3])
+					r += uint64(p[0]) * pa
+					g += uint64(p[1]) * pa
+					bl += uint64(p[2]) * pa
+					a += pa
+				}
+				s := sums[4*ox : 4*ox+4 : 4*ox+4]
+				s[0] += r
+				s[1] += g
+				s[2] += bl
+				s[3] += a
+			}
+		}
+	case *image.RGBA:
+		// Already premultiplied: plain sums, scaled by 255 to match the
+		// NRGBA footing.
+		addRow = func(y int) {
+			i := m.PixOffset(b.Min.X, y)
+			row := m.Pix[i : i+4*sw]
+			if !swar.add(row, sums, false) {
+				addRowPremultiplied(unsafeQuads(row), k, ow, sums)
+			}
+		}
+	default:
+		// Other types arrive premultiplied from rowReader.
+		read := rowReader(src)
+		buf := make([]uint8, 4*sw)
+		addRow = func(y int) {
+			read(y, buf)
+			if !swar.add(buf, sums, false) {
+				addRowPremultiplied(unsafeQuads(buf), k, ow, sums)
+			}
+		}
+	}
 	for oy := 0; oy < oh; oy++ {
 		clear(sums)
 		y0, y1 := oy*k, min((oy+1)*k, sh)
 		for y := y0; y < y1; y++ {
-			read(b.Min.Y+y, row)
-			for ox := 0; ox < ow; ox++ {
-				s := sums[4*ox : 4*ox+4 : 4*ox+4]
-				x1 := min((ox+1)*k, sw)
-				for x := ox * k; x < x1; x++ {
-					p := row[4*x : 4*x+4 : 4*x+4]
-					s[0] += uint32(p[0])
-					s[1] += uint32(p[1])
-					s[2] += uint32(p[2])
-					s[3] += uint32(p[3])
-				}
-			}
+			addRow(b.Min.Y + y)
 		}
+		swar.flush(sums)
 		d := dst.Pix[oy*dst.Stride:]
 		for ox := 0; ox < ow; ox++ {
-			n := uint32((min((ox+1)*k, sw) - ox*k) * (y1 - y0))
+			n := uint64((min((ox+1)*k, sw) - ox*k) * (y1 - y0))
 			s := sums[4*ox : 4*ox+4 : 4*ox+4]
-			a := (s[3] + n/2) / n
 			o := d[4*ox : 4*ox+4 : 4*ox+4]
-			switch a {
-			case 0:
+			if s[3] == 0 {
 				o[0], o[1], o[2], o[3] = 0, 0, 0, 0
-			case 255:
-				o[0], o[1], o[2], o[3] = uint8((s[0]+n/2)/n), uint8((s[1]+n/2)/n), uint8((s[2]+n/2)/n), 255
-			default:
-				// Unpremultiply: colour sum / alpha sum, both over n pixels.
-				o[0] = uint8(min(255, (s[0]*255+s[3]/2)/s[3]))
-				o[1] = uint8(min(255, (s[1]*255+s[3]/2)/s[3]))
-				o[2] = uint8(min(255, (s[2]*255+s[3]/2)/s[3]))
-				o[3] = uint8(a)
+				continue
 			}
+			// Colour: Σ colour×alpha / Σ alpha. Alpha: Σ alpha / n. One
+			// float division and multiplies: four 64-bit integer
+			// divisions per pixel were most of the cost.
+			inv := 1 / float64(s[3])
+			o[0] = uint8(float64(s[0])*inv + 0.5)
+			o[1] = uint8(float64(s[1])*inv + 0.5)
+			o[2] = uint8(float64(s[2])*inv + 0.5)
+			o[3] = uint8(float64(s[3])/float64(n) + 0.5)
 		}
 	}
 	return dst
 }
 
+// swarMaxK is the largest block for which a swarRows' 16-bit lanes cannot
+// overflow within one source row: k pixels of 255 must stay within 65535.
+// Up to swarMaxK2 the lanes also hold a whole k×k block.
+const (
+	swarMaxK  = 257
+	swarMaxK2 = 16
+)
+
+// swarRows sums RGBA pixels in blocks of k "SIMD within a register": each
+// 32-bit pixel splits into red+blue (even bytes) and green+alpha (odd
+// bytes), each pair summed in one uint32 as two 16-bit lanes. For small
+// blocks the lanes accumulate a whole k×k block before they are widened,
+// so the per-block bookkeeping is paid once per output pixel, not once
+// per source row.
+type swarRows struct {
+	k, ow, w int
+	rb, ga   []uint32 // per output column, since the last flush
+	rows     int      // rows accumulated since the last flush
+}
+
+func newSwarRows(k, ow, w int) *swarRows {
+	return &swarRows{k: k, ow: ow, w: w, rb: make([]uint32, ow), ga: make([]uint32, ow)}
+}
+
+// add sums one row. It returns false, adding nothing, when it cannot run
+// (see unsafeWords, or k over swarMaxK) or, with requireOpaque, when any
+// pixel is not opaque: the caller then weights that row by alpha instead.
+func (sr *swarRows) add(row []uint8, sums []uint64, requireOpaque bool) bool {
+	const lanes = 0x00FF00FF
+	words, ok := unsafeWords(row)
+	if !ok || sr.k > swarMaxK || len(words) != sr.w {
+		return false
+	}
+	if requireOpaque {
+		and := uint32(0xFFFFFFFF)
+		for _, p := range words {
+			and &= p
+		}
+		if and>>24 != 0xFF {
+			return false
+		}
+	}
+	k, rb, ga := sr.k, sr.rb, sr.ga
+	full := sr.w / k // blocks with k pixels; a last partial one follows
+	switch k {
+	case 2:
+		for ox := 0; ox < full; ox++ {
+			p := words[2*ox : 2*ox+2 : 2*ox+2]
+			rb[ox] += p[0]&lanes + p[1]&lanes
+			ga[ox] += (p[0]>>8)&lanes + (p[1]>>8)&lanes
+		}
+	case 3:
+		for ox := 0; ox < full; ox++ {
+			p := words[3*ox : 3*ox+3 : 3*ox+3]
+			rb[ox] += p[0]&lanes + p[1]&lanes + p[2]&lanes
+			ga[ox] += (p[0]>>8)&lanes + (p[1]>>8)&lanes + (p[2]>>8)&lanes
+		}
+	case 4:
+		for ox := 0; ox < full; ox++ {
+			p := words[4*ox : 4*ox+4 : 4*ox+4]
+			rb[ox] += p[0]&lanes + p[1]&lanes + p[2]&lanes + p[3]&lanes
+			ga[ox] += (p[0]>>8)&lanes + (p[1]>>8)&lanes + (p[2]>>8)&lanes + (p[3]>>8)&lanes
+		}
+	default:
+		for ox := 0; ox < full; ox++ {
+			var a, b uint32
+			for _, p := range words[ox*k : ox*k+k] {
+				a += p & lanes
+				b += (p >> 8) & lanes
+			}
+			rb[ox] += a
+			ga[ox] += b
+		}
+	}
+	if full < sr.ow {
+		var a, b uint32
+		for _, p := range words[full*k:] {
+			a += p & lanes
+			b += (p >> 8) & lanes
+		}
+		rb[full] += a
+		ga[full] += b
+	}
+	sr.rows++
+	if k > swarMaxK2 {
+		sr.flush(sums)
+	}
+	return true
+}
+
+// flush widens the lanes into sums (colour scaled by 255, alpha) and
+// clears them.
+func (sr *swarRows) flush(sums []uint64) {
+	if sr.rows == 0 {
+		return
+	}
+	for ox := range sr.rb {
+		rb, ga := sr.rb[ox], sr.ga[ox]
+		s := sums[4*ox : 4*ox+4 : 4*ox+4]
+		s[0] += 255 * uint64(rb&0xFFFF)
+		s[1] += 255 * uint64(ga&0xFFFF)
+		s[2] += 255 * uint64(rb>>16)
+		s[3] += uint64(ga >> 16)
+	}
+	clear(sr.rb)
+	clear(sr.ga)
+	sr.rows = 0
+}
+
+// addRowPremultiplied sums premultiplied pixels where swarRows cannot.
+func addRowPremultiplied(q [][4]uint8, k, ow int, sums []uint64) {
+	w := len(q)
+	for ox := 0; ox < ow; ox++ {
+		x0, x1 := ox*k, min((ox+1)*k, w)
+		var r, g, bl, a uint64
+		for _, p := range q[x0:x1] {
+			r += uint64(p[0])
+			g += uint64(p[1])
+			bl += uint64(p[2])
+			a += uint64(p[3])
+		}
+		s := sums[4*ox : 4*ox+4 : 4*ox+4]
+		s[0] += 255 * r
+		s[1] += 255 * g
+		s[2] += 255 * bl
+		s[3] += a
+	}
+}
+
 // boxShrinkYCbCr averages Y, Cb and Cr over each k×k block, taking each
 // chroma sample once per luma pixel it covers, then converts to RGB.
-func boxShrinkYCbCr(src *image.YCbCr, k int, dst *image.NRGBA) {
+func boxShrinkYCbCr(src *image.YCbCr, k int, dst *image.NRGBA, toRGB func(y, cb, cr uint8) (uint8, uint8, uint8)) {
 	b := src.Rect
 	sw, sh := b.Dx(), b.Dy()
 	ow, oh := dst.Rect.Dx(), dst.Rect.Dy()
 	xs, ys := chromaShift(src.SubsampleRatio)
-	sums := make([]uint32, 3*ow)
+	cx0 := b.Min.X >> xs
+	sums := make([]uint64, 3*ow)
 	for oy := 0; oy < oh; oy++ {
 		clear(sums)
 		y0, y1 := oy*k, min((oy+1)*k, sh)
 		for y := y0; y < y1; y++ {
-			yrow := src.Y[(y)*src.YStride:]
+			yrow := src.Y[y*src.YStride : y*src.YStride+sw]
 			cy := (b.Min.Y+y)>>ys - b.Min.Y>>ys
 			cbrow := src.Cb[cy*src.CStride:]
 			crrow := src.Cr[cy*src.CStride:]
-			cx0 := b.Min.X >> xs
 			for ox := 0; ox < ow; ox++ {
-				s := sums[3*ox : 3*ox+3 : 3*ox+3]
-				x1 := min((ox+1)*k, sw)
-				var sy, sb, sr uint32
-				for x := ox * k; x < x1; x++ {
-					cx := (b.Min.X+x)>>xs - cx0
-					sy += uint32(yrow[x])
-					sb += uint32(cbrow[cx])
-					sr += uint32(crrow[cx])
+				x0, x1 := ox*k, min((ox+1)*k, sw)
+				var sy uint64
+				for _, v := range yrow[x0:x1] {
+					sy += uint64(v)
 				}
+				// Chroma samples covering luma x0..x1, each weighted by
+				// how many of those luma columns it covers.
+				var sb, sr uint64
+				c0, c1 := (b.Min.X+x0)>>xs-cx0, (b.Min.X+x1-1)>>xs-cx0
+				for c := c0; c <= c1; c++ {
+					lo := max(x0, ((c+cx0)<<xs)-b.Min.X)
+					hi := min(x1, ((c+cx0+1)<<xs)-b.Min.X)
+					w := uint64(hi - lo)
+					sb += w * uint64(cbrow[c])
+					sr += w * uint64(crrow[c])
+				}
+				s := sums[3*ox : 3*ox+3 : 3*ox+3]
 				s[0] += sy
 				s[1] += sb
 				s[2] += sr
@@ -145,9 +329,9 @@ func boxShrinkYCbCr(src *image.YCbCr, k int, dst *image.NRGBA) {
 		}
 		d := dst.Pix[oy*dst.Stride:]
 		for ox := 0; ox < ow; ox++ {
-			n := uint32((min((ox+1)*k, sw) - ox*k) * (y1 - y0))
+			inv := 1 / float64((min((ox+1)*k, sw)-ox*k)*(y1-y0))
 			s := sums[3*ox : 3*ox+3 : 3*ox+3]
-			r, g, bl := color.YCbCrToRGB(uint8((s[0]+n/2)/n), uint8((s[1]+n/2)/n), uint8((s[2]+n/2)/n))
+			r, g, bl := toRGB(uint8(float64(s[0])*inv+0.5), uint8(float64(s[1])*inv+0.5), uint8(float64(s[2])*inv+0.5))
 			o := d[4*ox : 4*ox+4 : 4*ox+4]
 			o[0], o[1], o[2], o[3] = r, g, bl, 255
 		}
@@ -222,8 +406,28 @@ func rowReader(src image.Image) func(y int, dst []uint8) {
 				copy(dst[4*x:4*x+4], lut[v][:])
 			}
 		}
+	case *vp8Image:
+		xs, ys := chromaShift(m.SubsampleRatio)
+		return func(y int, dst []uint8) {
+			yi := (y - b.Min.Y) * m.YStride
+			ci := ((y)>>ys - b.Min.Y>>ys) * m.CStride
+			for x := 0; x < w; x++ {
+				cx := (b.Min.X+x)>>xs - b.Min.X>>xs
+				r, g, bl := videoYCbCrToRGB(m.Y[yi+x], m.Cb[ci+cx], m.Cr[ci+cx])
+				d := dst[4*x : 4*x+4 : 4*x+4]
+				if m.a == nil {
+					d[0], d[1], d[2], d[3] = r, g, bl, 255
+					continue
+				}
+				a := uint32(m.a[(y-b.Min.Y)*m.aStride+x])
+				d[0] = uint8((uint32(r)*a + 127) / 255)
+				d[1] = uint8((uint32(g)*a + 127) / 255)
+				d[2] = uint8((uint32(bl)*a + 127) / 255)
+				d[3] = uint8(a)
+			}
+		}
 	}
-	// Everything else (16-bit PNGs, CMYK JPEGs, NYCbCrA WebPs) converts a
+	// Everything else (16-bit PNGs, CMYK JPEGs) converts a
 	// row at a time through a small scratch image, which uses draw's fast
 	// paths where the standard library has them.
 	scratch := image.NewRGBA(image.Rect(0, 0, w, 1))
@@ -252,4 +456,50 @@ func orient(img *image.NRGBA, o int) *image.NRGBA {
 		return imaging.Rotate90(img)
 	}
 	return img
+}
+
+// vp8Image is a lossy WebP as golang.org/x/image/webp decodes it: YCbCr
+// 4:2:0 planes (and an optional alpha plane) in the BT.601 video range that
+// VP8 uses (Y 16-235). image.YCbCr assumes JPEG's full range and would show
+// the picture washed out; this type converts as libwebp does.
+type vp8Image struct {
+	*image.YCbCr
+	a       []uint8 // nil when opaque
+	aStride int
+}
+
+// ColorModel implements image.Image.
+func (m *vp8Image) ColorModel() color.Model { return color.NRGBAModel }
+
+// At implements image.Image.
+func (m *vp8Image) At(x, y int) color.Color {
+	if !image.Pt(x, y).In(m.Rect) {
+		return color.NRGBA{}
+	}
+	c := m.YCbCrAt(x, y)
+	r, g, b := videoYCbCrToRGB(c.Y, c.Cb, c.Cr)
+	a := uint8(255)
+	if m.a != nil {
+		a = m.a[(y-m.Rect.Min.Y)*m.aStride+(x-m.Rect.Min.X)]
+	}
+	return color.NRGBA{r, g, b, a}
+}
+
+// videoYCbCrToRGB converts BT.601 video-range YCbCr to RGB (16.16 fixed
+// point, the coefficients libwebp uses).
+func videoYCbCrToRGB(y, cb, cr uint8) (uint8, uint8, uint8) {
+	yy := (int32(y) - 16) * 76309
+	b1, r1 := int32(cb)-128, int32(cr)-128
+	return clamp16(yy + 104597*r1), clamp16(yy - 25675*b1 - 53279*r1), clamp16(yy + 132201*b1)
+}
+
+func clamp16(v int32) uint8 {
+	v = (v + 1<<15) >> 16
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
 }
