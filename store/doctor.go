@@ -277,8 +277,11 @@ func (d *doctor) healthyTarget(path string, id ID, isSide bool) bool {
 // hash to their name.
 func (d *doctor) planAttachment(a Attachment) Problem {
 	p := Problem{ID: a.ID, Path: d.rel(d.s.layout.Blob(a.ID)), Kind: string(a.Status), Detail: a.Detail, Fix: FixNone}
-	if a.Status == StatusOrphanMeta {
+	if a.Status != StatusMissingMeta {
+		// The sidecar is what is wrong (or all that is there).
 		p.Path = d.rel(d.s.layout.Sidecar(a.ID))
+	}
+	if a.Status == StatusOrphanMeta {
 		p.Fix, p.FixDetail = FixTrash, "move the sidecar to the Trash"
 		return p
 	}
