@@ -208,6 +208,9 @@ func (c *Cache) Get(ctx context.Context, id store.ID, px int) (image.Image, erro
 	if err != nil {
 		return nil, err
 	}
+	if c.ctx.Err() != nil {
+		return nil, ErrClosed
+	}
 	return c.load(ctx, k)
 }
 
@@ -353,14 +356,20 @@ func (c *Cache) load(ctx context.Context, k key) (image.Image, error) {
 // case it waits for that run's result instead.
 func (c *Cache) once(ctx context.Context, k key, fn func() (image.Image, error)) (image.Image, error) {
 	c.fmu.Lock()
-	if cl := c.flight[k]; cl != nil {
+	for c.flight[k] != nil {
+		cl := c.flight[k]
 		c.fmu.Unlock()
 		select {
 		case <-cl.done:
-			return cl.img, cl.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+		// The run we waited for may have ended by its own caller's
+		// cancellation; that is not an answer for this caller.
+		if !errors.Is(cl.err, context.Canceled) && !errors.Is(cl.err, context.DeadlineExceeded) {
+			return cl.img, cl.err
+		}
+		c.fmu.Lock()
 	}
 	cl := &call{done: make(chan struct{})}
 	c.flight[k] = cl

@@ -30,7 +30,8 @@ const DefaultMaxPixels = 100_000_000
 const headLen = 160
 
 // limits bound one thumbnail: the pixel cap, the shared decode budget, and
-// whether JPEGs may use libjpeg (tests turn it off to check the fallback).
+// whether decoding may use libjpeg and libwebp (tests turn them off to
+// check the pure-Go fallbacks).
 type limits struct {
 	ctx       context.Context
 	maxPixels int64
@@ -394,7 +395,7 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 // the file allows, else at full size by Go. It returns the image and the
 // size it must have.
 func decodeJPEG(hd header, stream io.Reader, size int64, px int, lim limits) (image.Image, int, int, error) {
-	data, err := readAllSized(stream, size)
+	data, err := readAllSized(stream, size, hd.w, hd.h)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -415,10 +416,16 @@ func decodeJPEG(hd header, stream io.Reader, size int64, px int, lim limits) (im
 	return img, hd.w, hd.h, err
 }
 
-// readAllSized reads a stream whose size may be known, allocating once.
-func readAllSized(r io.Reader, size int64) ([]byte, error) {
-	if size < 0 {
-		return io.ReadAll(r)
+// readAllSized reads a whole JPEG or WebP, whose decoders want it in
+// memory, allocating once when the size is known. It reads at most what a
+// w×h picture could plausibly take (8 bytes a pixel plus 16 MB of
+// metadata): anything beyond is junk after the image, and reading it would
+// let a 2 GB file with a small header cost 2 GB.
+func readAllSized(r io.Reader, size int64, w, h int) ([]byte, error) {
+	limit := 8*int64(w)*int64(h) + 16<<20
+	r = io.LimitReader(r, limit)
+	if size < 0 || size > limit {
+		size = min(limit, 1<<20)
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size+1))
 	_, err := buf.ReadFrom(r)

@@ -185,7 +185,7 @@ func encode(img *image.NRGBA) (encoded, error) {
 			if err == nil {
 				return encoded{".jpg", data}, nil
 			}
-			// Go's encoder below makes the same file, only slower.
+			// Go's encoder below makes an equivalent file, only slower.
 		}
 		// An opaque NRGBA has the same bytes as an RGBA; image/jpeg has a
 		// fast path for *image.RGBA and a slow generic one for NRGBA.

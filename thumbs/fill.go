@@ -44,6 +44,9 @@ func (c *Cache) Fill(ctx context.Context, ids []store.ID, px int, progress func(
 	if px < 1 || px > MaxSize {
 		return st, fmt.Errorf("fill thumbnail cache: box of %d pixels is outside 1..%d", px, MaxSize)
 	}
+	if c.ctx.Err() != nil {
+		return st, ErrClosed
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (

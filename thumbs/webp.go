@@ -160,7 +160,7 @@ func decodeWebP(hd header, stream io.Reader, size int64, px int, lim limits) (im
 		m, want, err := decodeStillWebP(still, at.Dx(), at.Dy(), ftw, fth, lim)
 		return m, at, want, err
 	}
-	data, err := readAllSized(stream, size)
+	data, err := readAllSized(stream, size, hd.w, hd.h)
 	if err != nil {
 		return nil, canvas, image.Point{}, err
 	}
