@@ -5,7 +5,9 @@ package desktop
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,8 +18,18 @@ import (
 	"lashview/ui"
 )
 
+// memoryLimit is the Go heap's soft limit in the window.
+const memoryLimit = 256 << 20
+
 // Run opens the window and returns when it is closed.
 func Run(cfg ui.Config) {
+	// Scrolling a large store decodes thumbnails from disk at a high rate:
+	// short-lived garbage that, at the default GC pace, lets the heap grow to
+	// twice what is live. A soft limit makes the collector work harder
+	// before the window gets heavy (GOMEMLIMIT, when set, wins).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	a := app.NewWithID(ui.AppID)
 	a.SetIcon(ui.Icon)
 	if cfg.DemoDir == "" {
