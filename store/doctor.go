@@ -107,6 +107,9 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 		d.rep.Problems = append(d.rep.Problems, d.planFinding(f))
 	}
 	for _, a := range res.Attachments {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if a.Status == StatusOK || a.Status == StatusSymlink {
 			// A symbolic link is reported once, as the stray path it is.
 			continue

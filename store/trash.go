@@ -245,6 +245,10 @@ func (c *TrashCan) put(path, stem, ext string) (trashedFile, error) {
 		}
 		if err != nil {
 			os.Remove(infoPath)
+			if errors.Is(err, syscall.EXDEV) {
+				// Same device, different mount point: a bind mount.
+				return trashedFile{}, fmt.Errorf("%w for %s: the Trash %s is on the same disk but another mount point (a bind mount), and lashview never copies to trash", ErrNoTrash, path, dir)
+			}
 			return trashedFile{}, fmt.Errorf("move %s to the Trash: %w", path, cause(err))
 		}
 		// The rename is what matters; folder syncs make it durable.
