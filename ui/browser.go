@@ -72,6 +72,7 @@ type Browser struct {
 	loading           bool
 	loadNote          string
 	watch             Live
+	watchStarted      bool // the watcher runs: it starts after the first listing
 	live              LiveState
 	isDemo            bool
 	visDirty          bool // the visible set changed; tell the thumbnail pool once per frame
@@ -215,17 +216,29 @@ func (b *Browser) Open(dir string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.storeCtx, b.stop = ctx, cancel
 	b.showMain()
-	b.startListing()
 	b.watch = live
+	b.watchStarted = false
 	b.live = LiveState{Kind: LiveStarting}
-	if live != nil {
-		go live.Watch(ctx,
-			func(c Change) { b.q.post(func() { b.applyChange(gen, c) }) },
-			func(s LiveState) { b.q.post(func() { b.setLive(gen, s) }) })
-	} else {
+	if live == nil {
 		b.live = LiveState{Kind: LiveFailed, Err: errors.New("no watcher")}
 	}
+	b.startListing()
 	b.refreshAll()
+}
+
+// startWatching starts the watcher once the first listing has filled the
+// grid. Starting it later loses nothing (it lists the store itself once
+// its watches are in place, and that listing replaces ours), and it keeps
+// its listing from competing with ours and with the first thumbnails.
+func (b *Browser) startWatching() {
+	if b.watchStarted || b.watch == nil || b.storeCtx == nil {
+		return
+	}
+	b.watchStarted = true
+	gen := b.storeGen
+	go b.watch.Watch(b.storeCtx,
+		func(c Change) { b.q.post(func() { b.applyChange(gen, c) }) },
+		func(s LiveState) { b.q.post(func() { b.setLive(gen, s) }) })
 }
 
 // startListing lists the store in the background; what it finds is merged
@@ -268,6 +281,7 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 		b.loadNote = strings.Join(p.problems, "; ")
 	}
 	if p.finished {
+		defer b.startWatching()
 		b.loading = false
 		for id := range b.cat.byID {
 			if !seen[id] {
@@ -373,7 +387,7 @@ func (b *Browser) rescan() {
 	if b.st == nil || b.storeCtx == nil || b.storeCtx.Err() != nil {
 		return
 	}
-	if b.watch != nil && b.live.Kind != LiveFailed {
+	if b.watch != nil && b.watchStarted && b.live.Kind != LiveFailed {
 		b.live = LiveState{Kind: LiveRescanning}
 		b.watch.Rescan()
 	} else {
@@ -464,6 +478,10 @@ func (b *Browser) thumbnail(id store.ID, dp float32, set func(image.Image, error
 		set(nil, nil)
 		return
 	}
+	if err := b.thumbErrs[id]; isFinal(err) {
+		set(nil, err) // the bytes cannot make a picture at any size
+		return
+	}
 	r, done := b.thumbs.Request(id, b.thumbPx(dp))
 	if done {
 		b.noteThumbErr(id, r.Err)
@@ -482,8 +500,7 @@ func (b *Browser) onThumb(gen int, r thumbs.Result) {
 	}
 	b.noteThumbErr(r.ID, r.Err)
 	// A failure is about the bytes, so it holds at every size.
-	var failure *thumbs.Failure
-	final := errors.As(r.Err, &failure)
+	final := isFinal(r.Err)
 	if c := b.cellByID[r.ID]; c != nil && c.id == r.ID && (r.Px == b.thumbPx(b.cellSize) || final) {
 		c.setThumb(r.Image, r.Err)
 	}
@@ -496,6 +513,14 @@ func (b *Browser) onThumb(gen int, r thumbs.Result) {
 	if b.cfg.Probe != nil {
 		b.probeCheck()
 	}
+}
+
+// isFinal reports whether err says the bytes cannot make a thumbnail
+// (remembered by the cache, true at every size), rather than that the
+// blob could not be read this time.
+func isFinal(err error) bool {
+	var failure *thumbs.Failure
+	return errors.As(err, &failure)
 }
 
 func (b *Browser) noteThumbErr(id store.ID, err error) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,8 +156,10 @@ func (c *catalog) rebuild() {
 	}
 	less := lessFunc(c.order)
 	sort.Slice(shown, func(i, j int) bool { return less(shown[i], shown[j]) })
-	c.shown = make([]store.ID, len(shown))
-	c.index = make(map[store.ID]int, len(shown))
+	// Reuse the slice and the map: during a listing of 100,000 attachments
+	// this runs every batch, and fresh ones would be megabytes of garbage.
+	c.shown = slices.Grow(c.shown[:0], len(shown))[:len(shown)]
+	clear(c.index)
 	for i, e := range shown {
 		c.shown[i] = e.att.ID
 		c.index[e.att.ID] = i
