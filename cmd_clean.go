@@ -130,7 +130,7 @@ func runRestore(args []string, env *cliEnv) int {
 			fmt.Fprintln(env.stdout, line)
 		}
 		fmt.Fprintf(env.stdout, "%d restored, %d undone, %d already in place, %d kept (their Trash copies stay), %d gone from the Trash, %d failed\n",
-			counts[store.Restored], counts[store.Undid], counts[store.AlreadyThere], counts[store.KeptPresent], counts[store.Gone], counts[store.Failed])
+			counts[store.OutcomeRestored], counts[store.OutcomeUndone], counts[store.OutcomeAlreadyThere], counts[store.OutcomeKept], counts[store.OutcomeGone], counts[store.OutcomeFailed])
 	}
 	if err != nil {
 		for _, e := range splitErrors(err) {

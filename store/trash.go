@@ -129,6 +129,10 @@ var ErrNoTrash = errors.New("no usable Trash")
 // else the mount's .Trash/$uid or .Trash-$uid (spec 1.0, "Trash
 // directories"). A rename never crosses a mount, so nothing is copied.
 func (c *TrashCan) trashDirFor(path string) (string, error) {
+	if c.device == nil || c.mountTop == nil {
+		// A TrashCan made as a literal rather than by NewTrashCan.
+		c.device, c.mountTop = deviceOf, mountTopOf
+	}
 	dir := filepath.Dir(path)
 	dev, err := c.device(dir)
 	if err != nil {
@@ -751,12 +755,12 @@ type RestoreOutcome string
 
 // The outcomes of restoring one item.
 const (
-	Restored     RestoreOutcome = "restored"      // put back where it was
-	AlreadyThere RestoreOutcome = "already_there" // the same bytes are in place; the Trash copy stays
-	KeptPresent  RestoreOutcome = "kept_present"  // a healthy different file is in place and was kept; the Trash copy stays
-	Gone         RestoreOutcome = "gone"          // no longer in the Trash (restored or emptied elsewhere)
-	Undid        RestoreOutcome = "undone"        // a move or write of a doctor --fix was reversed
-	Failed       RestoreOutcome = "failed"
+	OutcomeRestored     RestoreOutcome = "restored"      // put back where it was
+	OutcomeAlreadyThere RestoreOutcome = "already_there" // the same bytes are in place; the Trash copy stays
+	OutcomeKept         RestoreOutcome = "kept_present"  // a healthy different file is in place and was kept; the Trash copy stays
+	OutcomeGone         RestoreOutcome = "gone"          // no longer in the Trash (restored or emptied elsewhere)
+	OutcomeUndone       RestoreOutcome = "undone"        // a move or write of a doctor --fix was reversed
+	OutcomeFailed       RestoreOutcome = "failed"
 )
 
 // RestoredItem is the outcome for one item of a batch.
@@ -777,7 +781,7 @@ type RestoreReport struct {
 // Failed reports whether any item could not be dealt with.
 func (r *RestoreReport) Failed() bool {
 	for _, it := range r.Items {
-		if it.Outcome == Failed {
+		if it.Outcome == OutcomeFailed {
 			return true
 		}
 	}
@@ -876,7 +880,7 @@ func (s *Store) Restore(ctx context.Context, ids []ID, opt TrashOptions) (*Resto
 				break
 			}
 			it := s.undoItem(can, j.b.Items[k])
-			if it.Outcome != Failed {
+			if it.Outcome != OutcomeFailed {
 				j.b.Items[k].Undone = true
 			}
 			rep.Items = append(rep.Items, it)
@@ -901,33 +905,33 @@ func (s *Store) Restore(ctx context.Context, ids []ID, opt TrashOptions) (*Resto
 func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 	r := RestoredItem{BatchItem: it}
 	fail := func(err error) RestoredItem {
-		r.Outcome, r.Err = Failed, err
+		r.Outcome, r.Err = OutcomeFailed, err
 		return r
 	}
 	switch it.Action {
 	case ActionMove:
 		if _, err := os.Lstat(it.To); err != nil {
-			r.Outcome, r.Detail = Gone, "no longer at "+it.To
+			r.Outcome, r.Detail = OutcomeGone, "no longer at "+it.To
 			return r
 		}
 		if _, err := os.Lstat(it.Path); err == nil {
-			r.Outcome, r.Detail = KeptPresent, it.Path+" is taken; the file stays at "+it.To
+			r.Outcome, r.Detail = OutcomeKept, it.Path+" is taken; the file stays at "+it.To
 			return r
 		}
 		if err := renameNoReplace(it.To, it.Path); err != nil {
 			return fail(fmt.Errorf("move %s back to %s: %w", it.To, it.Path, cause(err)))
 		}
 		syncDir(filepath.Dir(it.Path))
-		r.Outcome, r.Detail = Undid, "moved back from "+it.To
+		r.Outcome, r.Detail = OutcomeUndone, "moved back from "+it.To
 		return r
 	case ActionWrite:
 		data, err := readNoFollow(it.Path, MaxSidecarSize)
 		if err != nil {
-			r.Outcome, r.Detail = Gone, "the written file is no longer there"
+			r.Outcome, r.Detail = OutcomeGone, "the written file is no longer there"
 			return r
 		}
 		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != it.SHA256 {
-			r.Outcome, r.Detail = KeptPresent, "the file was changed since it was written; it is kept"
+			r.Outcome, r.Detail = OutcomeKept, "the file was changed since it was written; it is kept"
 			return r
 		}
 		stem, ext := s.trashName(it.Path, it.Role, it.ID)
@@ -935,20 +939,20 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 		if err != nil {
 			return fail(err)
 		}
-		r.Outcome, r.Detail = Undid, "the written sidecar went to the Trash as "+tf.Trashed
+		r.Outcome, r.Detail = OutcomeUndone, "the written sidecar went to the Trash as "+tf.Trashed
 		return r
 	}
 	if _, err := os.Lstat(it.Trashed); err != nil {
-		r.Outcome, r.Detail = Gone, "no longer in the Trash at "+it.Trashed+" (restored by hand, or the Trash was emptied)"
+		r.Outcome, r.Detail = OutcomeGone, "no longer in the Trash at "+it.Trashed+" (restored by hand, or the Trash was emptied)"
 		return r
 	}
 	if _, err := os.Lstat(it.Path); err == nil {
 		if same, _ := sameContent(it.Path, it.Trashed); same {
-			r.Outcome, r.Detail = AlreadyThere, "the same bytes are already in place; the copy stays in the Trash at "+it.Trashed
+			r.Outcome, r.Detail = OutcomeAlreadyThere, "the same bytes are already in place; the copy stays in the Trash at "+it.Trashed
 			return r
 		}
 		if s.healthyAt(it) {
-			r.Outcome, r.Detail = KeptPresent, "a healthy "+string(it.Role)+" is in place and was kept; the trashed one stays at "+it.Trashed
+			r.Outcome, r.Detail = OutcomeKept, "a healthy "+string(it.Role)+" is in place and was kept; the trashed one stays at "+it.Trashed
 			return r
 		}
 		stem, ext := s.trashName(it.Path, it.Role, it.ID)
@@ -967,7 +971,7 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 	// The info file only describes the trashed file, which is back now.
 	os.Remove(it.Info)
 	syncDir(filepath.Dir(it.Path))
-	r.Outcome = Restored
+	r.Outcome = OutcomeRestored
 	return r
 }
 

@@ -120,7 +120,7 @@ func TestTrashRestoreRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range rep.Items {
-		if it.Outcome != Restored {
+		if it.Outcome != OutcomeRestored {
 			t.Errorf("%s: %s %s %v", it.Path, it.Outcome, it.Detail, it.Err)
 		}
 	}
@@ -388,7 +388,7 @@ func TestRestoreNeverDestroys(t *testing.T) {
 	for _, it := range rep.Items {
 		got[it.Role] = it.Outcome
 	}
-	if got[RoleBlob] != AlreadyThere || got[RoleSidecar] != KeptPresent {
+	if got[RoleBlob] != OutcomeAlreadyThere || got[RoleSidecar] != OutcomeKept {
 		t.Errorf("outcomes %v, want blob already_there, sidecar kept_present", got)
 	}
 	if !bytes.Equal(readFile(t, s.Layout().Sidecar(labelledPNG)), newSide) {
