@@ -515,6 +515,20 @@ func (s *Store) Trash(ctx context.Context, ids []ID, opt TrashOptions) (*Batch, 
 // trashAttachment trashes whatever of the id's blob and sidecar exists.
 func (s *Store) trashAttachment(bw *batchWriter, id ID) error {
 	blob, side := s.layout.Blob(id), s.layout.Sidecar(id)
+	// A linked sha256/ or prefix folder would lead the moves out of the
+	// store; lashview never follows a link.
+	for _, d := range []string{s.layout.Dir(), s.layout.PrefixDir(id)} {
+		fi, err := os.Lstat(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			return &Error{Kind: ErrNotFound, ID: id, Path: blob}
+		}
+		if err != nil {
+			return &Error{Kind: ErrIo, ID: id, Path: d, Err: cause(err)}
+		}
+		if !fi.IsDir() {
+			return &Error{Kind: ErrIo, ID: id, Path: d, Err: errors.New("is not a folder (a symbolic link?); lashview does not follow links")}
+		}
+	}
 	_, berr := os.Lstat(blob)
 	_, serr := os.Lstat(side)
 	if errors.Is(berr, fs.ErrNotExist) && errors.Is(serr, fs.ErrNotExist) {
@@ -648,15 +662,24 @@ func (c *TrashCan) lockJournal() (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(c.Journal), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(c.Journal), cause(err))
 	}
-	f, err := os.OpenFile(c.Journal, os.O_RDWR|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open the trash journal %s: %w", c.Journal, cause(err))
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	for {
+		f, err := os.OpenFile(c.Journal, os.O_RDWR|os.O_CREATE|os.O_APPEND|syscall.O_NOFOLLOW, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open the trash journal %s: %w", c.Journal, cause(err))
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock the trash journal %s: %w", c.Journal, err)
+		}
+		// A compaction by another process may have replaced the file while
+		// we waited for the lock: the lock must be on the file at the name.
+		held, err1 := f.Stat()
+		now, err2 := os.Lstat(c.Journal)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			return f, nil
+		}
 		f.Close()
-		return nil, fmt.Errorf("lock the trash journal %s: %w", c.Journal, err)
 	}
-	return f, nil
 }
 
 // appendJournal records the batch's current state as one line; the newest

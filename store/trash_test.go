@@ -509,3 +509,24 @@ func TestTrashStem(t *testing.T) {
 }
 
 func utf8ValidString(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+func TestTrashRefusesLinkedPrefix(t *testing.T) {
+	root := copyFixture(t, "messy")
+	s := New(root)
+	can := testCan(t)
+	// sha256/ab is a link to a folder outside the store holding a file
+	// named like an attachment: rm must not reach through it.
+	outside := t.TempDir()
+	id := ID(strings.Repeat("ab", 32))
+	os.WriteFile(filepath.Join(outside, string(id)), []byte("not the store's"), 0o644)
+	if err := os.Symlink(outside, filepath.Join(root, "sha256", "ab")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Trash(context.Background(), []ID{id}, TrashOptions{Can: can})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(root, "sha256", "ab")) {
+		t.Fatalf("err %v, want a refusal naming the linked folder", err)
+	}
+	if string(readFile(t, filepath.Join(outside, string(id)))) != "not the store's" {
+		t.Error("a file outside the store was moved")
+	}
+}
