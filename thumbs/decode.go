@@ -150,7 +150,7 @@ func readHeader(rec *recorder, size int64, maxPixels int64) (header, error) {
 	head = head[:n]
 	hd.format = sniff(head)
 	if hd.format == "" {
-		return hd, failf(ErrNotImage, "not a PNG, JPEG, GIF, WebP or BMP image (starts with %q)", printable(head, 12))
+		return hd, failf(ErrNotImage, "not a PNG, JPEG, GIF, WebP or BMP image (starts with %q)", prefix(head, 12))
 	}
 	cfgReader := io.MultiReader(bytes.NewReader(head), rec)
 	var cfg image.Config
@@ -224,7 +224,8 @@ func sniff(b []byte) string {
 	return ""
 }
 
-func printable(b []byte, n int) string {
+// prefix is the first n bytes of b, for quoting in a reason.
+func prefix(b []byte, n int) string {
 	if len(b) > n {
 		b = b[:n]
 	}
@@ -234,13 +235,21 @@ func printable(b []byte, n int) string {
 // pngBitsPerPixel derives bits per pixel from IHDR's bit depth and colour
 // type.
 func pngBitsPerPixel(depth, colorType byte) int {
-	channels := map[byte]int{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colorType]
+	channels := 1 // grey (0), palette (3)
+	switch colorType {
+	case 2: // RGB
+		channels = 3
+	case 4: // grey + alpha
+		channels = 2
+	case 6: // RGBA
+		channels = 4
+	}
 	return max(1, int(depth)*channels)
 }
 
 // minFileSize is a lower bound on the size of a file that really holds
 // the pixels its header claims, or 0 where the format gives none (WebP,
-// progressive JPEG, GIF).
+// GIF, progressive or arithmetic-coded JPEG).
 func minFileSize(hd header, head []byte) int64 {
 	w, h := int64(hd.w), int64(hd.h)
 	switch hd.format {
@@ -258,8 +267,8 @@ func minFileSize(hd header, head []byte) int64 {
 		}
 		return off + (w*bpp+31)/32*4*h
 	case "jpeg":
-		if hd.jpeg.progressive {
-			return 0
+		if hd.jpeg.progressive || hd.jpeg.arithmetic {
+			return 0 // end-of-band runs and arithmetic coding have no floor
 		}
 		// Sequential Huffman coding spends at least 2 bits on every 8×8
 		// luma block (a DC difference and an end of block).

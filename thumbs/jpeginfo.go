@@ -3,12 +3,12 @@ package thumbs
 import "encoding/binary"
 
 // jpegInfo is what the thumbnailer needs from a JPEG's marker segments
-// before decoding: how to turn the picture upright, and whether the
-// entropy-coded data has a lower bound on its size.
+// before decoding: how to turn the picture upright, and how the data is
+// coded (for the size plausibility check and the memory estimate).
 type jpegInfo struct {
 	orientation int  // EXIF orientation 1..8; 1 when absent or invalid
-	progressive bool // SOF2/SOF6/SOF10/SOF14: EOB runs make any size plausible
-	adobe       bool // an Adobe APP14 segment (CMYK/YCCK files carry one)
+	progressive bool // SOF2/6/10/14: coefficients of the whole image are buffered
+	arithmetic  bool // SOF9-11/13-15: arithmetic coding, no minimum bits per block
 }
 
 // scanJPEG walks the marker segments of a JPEG up to the first start of
@@ -43,10 +43,9 @@ func scanJPEG(b []byte) jpegInfo {
 			if o := exifOrientation(seg[6:]); o != 0 {
 				info.orientation = o
 			}
-		case marker == 0xEE && len(seg) >= 5 && string(seg[:5]) == "Adobe":
-			info.adobe = true
 		case marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
 			info.progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
+			info.arithmetic = marker >= 0xC9
 			return info
 		case marker == 0xDA: // start of scan before any frame: damaged
 			return info

@@ -26,18 +26,6 @@ var lanczos3 = filter{3, func(x float64) float64 {
 	return 3 * math.Sin(px) * math.Sin(px/3) / (px * px)
 }}
 
-// catmullRom is a cubic with two-thirds of Lanczos's taps.
-var catmullRom = filter{2, func(x float64) float64 {
-	x = math.Abs(x)
-	switch {
-	case x < 1:
-		return (1.5*x-2.5)*x*x + 1
-	case x < 2:
-		return ((-0.5*x+2.5)*x-4)*x + 2
-	}
-	return 0
-}}
-
 // Weights are fixed point with weightBits fractional bits; the horizontal
 // pass keeps midBits fractional bits of each value for the vertical pass.
 const (

