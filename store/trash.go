@@ -650,10 +650,10 @@ func (bw *batchWriter) commit() error {
 }
 
 // maxJournal is the size past which the journal is compacted to the newest
-// state of its last keepBatches batches.
-const (
-	maxJournal  = 4 << 20
-	keepBatches = 200
+// state of its last keepBatches batches (variables for the tests).
+var (
+	maxJournal  int64 = 4 << 20
+	keepBatches       = 200
 )
 
 // lockJournal opens the journal for appending with an exclusive lock, so

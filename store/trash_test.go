@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -528,5 +529,32 @@ func TestTrashRefusesLinkedPrefix(t *testing.T) {
 	}
 	if string(readFile(t, filepath.Join(outside, string(id)))) != "not the store's" {
 		t.Error("a file outside the store was moved")
+	}
+}
+
+func TestJournalCompaction(t *testing.T) {
+	can := testCan(t)
+	oldMax, oldKeep := maxJournal, keepBatches
+	maxJournal, keepBatches = 2048, 5
+	t.Cleanup(func() { maxJournal, keepBatches = oldMax, oldKeep })
+	var last *Batch
+	for i := 0; i < 40; i++ {
+		b := newBatch("/store", "rm")
+		b.Items = []BatchItem{{Action: ActionTrash, Role: RoleBlob, Path: fmt.Sprintf("/store/sha256/%02d", i)}}
+		if err := can.appendJournal(b); err != nil {
+			t.Fatal(err)
+		}
+		last = b
+	}
+	fi, err := os.Stat(can.Journal)
+	if err != nil || fi.Size() > 2*2048 {
+		t.Fatalf("journal not compacted: %v %v", fi.Size(), err)
+	}
+	bs, err := can.Batches()
+	if err != nil || len(bs) == 0 || len(bs) > 2*keepBatches {
+		t.Fatalf("%d batches after compaction (%v)", len(bs), err)
+	}
+	if got := bs[len(bs)-1]; got.Serial != last.Serial || got.Items[0].Path != last.Items[0].Path {
+		t.Errorf("newest batch lost: %+v", got)
 	}
 }
