@@ -541,6 +541,9 @@ func (b *Browser) visibleChanged() {
 		if b.thumbs == nil {
 			return
 		}
+		if b.grid.Size().Height <= 0 {
+			return // not laid out yet: the range would be wrong, and SetVisible drops the rest
+		}
 		ids := b.visibleIDs()
 		b.thumbs.SetVisible(ids)
 		// SetVisible drops queued requests for ids off screen; ask again for

@@ -286,6 +286,7 @@ func TestWelcome(t *testing.T) {
 		t.Errorf("welcome says %q", h.b.welcome.why.Text)
 	}
 	test.AssertRendersToMarkup(t, "welcome.xml", h.w.Canvas())
+	test.AssertImageMatches(t, "welcome.png", h.w.Canvas().Capture())
 	test.Tap(h.b.welcome.create)
 	h.settle(func() bool { return !h.b.loading })
 	if _, err := os.Stat(dir); err != nil {
@@ -328,7 +329,9 @@ func TestGolden(t *testing.T) {
 		}
 		return h.b.details.preview.Image != nil
 	})
-	test.AssertImageMatches(t, "main.png", h.w.Canvas().Capture())
+	// Markup, not pixels: thumbnail pixels belong to package thumbs, whose
+	// resampling may change; the layout and the words are this package's.
+	test.AssertRendersToMarkup(t, "main.xml", h.w.Canvas())
 	test.AssertRendersToMarkup(t, "details.xml", test.NewTempWindow(t, h.b.details.obj).Canvas())
 }
 

@@ -57,6 +57,13 @@ func (g *gridView) TypedRune(r rune) {
 	g.b.search.TypedRune(r)
 }
 
+// Resize lays the grid out and tells the thumbnail pool what is on
+// screen now.
+func (g *gridView) Resize(s fyne.Size) {
+	g.GridWrap.Resize(s)
+	g.b.visibleChanged()
+}
+
 // relayout applies a new cell size. GridWrap's Refresh measures the new
 // cell but keeps its cached column count until its width changes, so a
 // Resize to the same size follows, which recounts the columns.

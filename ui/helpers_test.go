@@ -132,7 +132,8 @@ func newHarness(t *testing.T, dir string) *harness {
 // a while (listing, thumbnails and watcher batches have all arrived).
 func (h *harness) settle(cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: under -race on a busy machine a 12-megapixel decode is slow.
+	deadline := time.Now().Add(90 * time.Second)
 	quiet := 0
 	for time.Now().Before(deadline) {
 		if h.loop.drain() {

@@ -21,6 +21,10 @@ func realServices(st *store.Store, onResult func(thumbs.Result)) (Thumbnails, Li
 		Dir:      ThumbDir,
 		Open:     openerOf(st),
 		OnResult: onResult,
+		// A screen of 160-pixel cells holds about 40 thumbnails of 77 KiB;
+		// 32 MiB keeps ten screens around for scrolling back, which is
+		// plenty, and the disk cache makes a miss cheap.
+		MemoryBytes: 32 << 20,
 	})
 	if err != nil {
 		return nil, nil, err

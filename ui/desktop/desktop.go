@@ -19,7 +19,7 @@ import (
 )
 
 // memoryLimit is the Go heap's soft limit in the window.
-const memoryLimit = 256 << 20
+const memoryLimit = 192 << 20
 
 // Run opens the window and returns when it is closed.
 func Run(cfg ui.Config) {
