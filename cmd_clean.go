@@ -28,13 +28,14 @@ func interruptible() (context.Context, func()) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
-// parseIDs reads the id arguments; a bad one is a usage error.
+// parseIDs reads the id arguments; a bad one fails the command (exit 1),
+// as it does for get and label, before the store is touched.
 func parseIDs(env *cliEnv, name string, args []string) ([]store.ID, bool) {
 	ids := make([]store.ID, 0, len(args))
 	for _, a := range args {
 		id, err := store.ParseID(a)
 		if err != nil {
-			usageError(env, name, "%v", err)
+			fail(env, name, err)
 			return nil, false
 		}
 		ids = append(ids, id)
@@ -53,7 +54,7 @@ func runRm(args []string, env *cliEnv) int {
 	}
 	ids, ok := parseIDs(env, "rm", pos)
 	if !ok {
-		return exitUsage
+		return exitProblems
 	}
 	s, ok := openStore(env, "rm", *dir)
 	if !ok {
@@ -103,7 +104,7 @@ func runRestore(args []string, env *cliEnv) int {
 	}
 	ids, ok := parseIDs(env, "restore", pos)
 	if !ok {
-		return exitUsage
+		return exitProblems
 	}
 	s, ok := openStore(env, "restore", *dir)
 	if !ok {

@@ -97,10 +97,10 @@ func TestRmErrorsCLI(t *testing.T) {
 		err  string
 	}{
 		{[]string{"rm", "--store", root}, exitUsage, "name at least one attachment id"},
-		{[]string{"rm", "--store", root, "../../etc/passwd"}, exitUsage, "64 lowercase hex"},
+		{[]string{"rm", "--store", root, "../../etc/passwd"}, exitProblems, "64 lowercase hex"},
 		{[]string{"rm", "--store", root, strings.Repeat("ab", 32)}, exitProblems, filepath.Join(root, "sha256", "ab", strings.Repeat("ab", 32))},
 		{[]string{"rm", "--store", filepath.Join(root, "nope"), cliLabelled}, exitProblems, "there is no store at " + filepath.Join(root, "nope")},
-		{[]string{"restore", "--store", root, "xyz"}, exitUsage, "invalid attachment id"},
+		{[]string{"restore", "--store", root, "xyz"}, exitProblems, "invalid attachment id"},
 		{[]string{"verify", "--store", root, "extra"}, exitUsage, "unexpected argument"},
 		{[]string{"doctor", "--store", root, "--bogus"}, exitUsage, "flag provided but not defined"},
 	}
