@@ -49,6 +49,9 @@ type Config struct {
 	Now func() time.Time
 	// Probe, when set, measures the window for the benchmark harness.
 	Probe *Probe
+	// Trash is where deleted attachments go and the journal that undoes
+	// them; nil means store.DefaultTrashCan(), as the command line uses.
+	Trash *store.TrashCan
 }
 
 // Browser is the window's controller: the open store, what the grid shows,
@@ -107,6 +110,7 @@ type Browser struct {
 	statusBar  *fyne.Container
 	cellByID   map[store.ID]*cell
 	actions    *actions
+	ed         *editor // drop-in, trash and undo, relabel, health
 }
 
 // New builds the window's content into w and opens the first store: the
@@ -448,9 +452,6 @@ func (b *Browser) refreshStatus() {
 	b.statusBar.Refresh() // the texts changed width: lay the bar out again
 }
 
-// focusID is the attachment the details panel shows.
-func (b *Browser) focusID() store.ID { return b.sel.focus }
-
 func (b *Browser) refreshDetails() {
 	a, ok := b.cat.get(b.sel.focus)
 	if !ok {
@@ -581,9 +582,6 @@ func (b *Browser) showMain() {
 	b.root.Refresh()
 	b.win.Canvas().Focus(b.grid)
 }
-
-// content is the window's root (for tests that render it).
-func (b *Browser) content() fyne.CanvasObject { return b.root }
 
 // newSplit puts the grid and the details panel side by side.
 func newSplit(grid, details fyne.CanvasObject) *container.Split {

@@ -352,3 +352,21 @@ func TestDropImports(t *testing.T) {
 		t.Errorf("dropped file stored as %+v", a)
 	}
 }
+
+func TestThumbSizeRemembered(t *testing.T) {
+	dir, _ := cleanStore(t)
+	h := newHarness(t, dir)
+	h.loaded()
+	cols := h.b.grid.ColumnCount()
+	h.b.setThumbSize(96)
+	if h.b.prefs.thumbSize() != 96 || h.b.sizeSlider.Value != 96 {
+		t.Errorf("size %v, slider %v", h.b.prefs.thumbSize(), h.b.sizeSlider.Value)
+	}
+	if h.b.grid.ColumnCount() <= cols {
+		t.Errorf("smaller cells: %d columns, was %d", h.b.grid.ColumnCount(), cols)
+	}
+	h.b.setThumbSize(10_000)
+	if h.b.cellSize != maxThumb {
+		t.Errorf("size not clamped: %v", h.b.cellSize)
+	}
+}

@@ -19,6 +19,7 @@ const allTypes = "All types"
 
 // build makes every widget of the window once; Open only changes what they show.
 func (b *Browser) build() {
+	b.ed = newEditor(b)
 	b.grid = newGridView(b)
 	b.details = newDetailsPanel(b)
 	b.viewer = newViewer(b)
@@ -49,7 +50,7 @@ func (b *Browser) build() {
 	openBtn := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), b.chooseStore)
 	rescanBtn := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.rescan)
 	right := container.NewHBox(b.typeSel, b.problems, b.sortSel, sizeBox)
-	toolbar := container.NewBorder(nil, nil, container.NewHBox(openBtn, rescanBtn), right, b.search)
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(openBtn, rescanBtn, b.ed.tools), right, b.search)
 
 	b.statusL = widget.NewLabel("")
 	b.statusL.Truncation = fyne.TextTruncateEllipsis
@@ -62,7 +63,7 @@ func (b *Browser) build() {
 		container.NewGridWithColumns(2, b.statusL, b.hoverL))
 
 	split := newSplit(b.grid, b.details.obj)
-	b.main = container.NewBorder(container.NewVBox(toolbar, widget.NewSeparator()), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
+	b.main = container.NewBorder(container.NewVBox(toolbar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
 	b.viewer.obj.Hide()
 	b.stack = container.NewStack(b.main, b.viewer.obj)
 	b.root = container.NewStack(b.stack)
@@ -86,7 +87,7 @@ func (b *Browser) onDropped(_ fyne.Position, uris []fyne.URI) {
 		}
 		paths = append(paths, u.Path())
 	}
-	b.actions.importFiles(paths)
+	b.ed.importPaths(paths)
 }
 
 // installShortcuts adds the window's Ctrl shortcuts, in a main menu (where
@@ -128,6 +129,7 @@ func (b *Browser) installShortcuts() {
 		func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
 	c.AddShortcut(ctrl(fyne.KeyPlus), func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
 	c.AddShortcut(smaller, func(fyne.Shortcut) { b.setThumbSize(b.cellSize - thumbStep) })
+	b.ed.installShortcuts()
 }
 
 // copyShortcut is Ctrl+C: the search field's text when it has the focus,
@@ -283,6 +285,8 @@ func (b *Browser) gridKey(ev *fyne.KeyEvent) {
 		}
 	case fyne.KeyF5:
 		b.rescan()
+	case fyne.KeyDelete:
+		b.ed.trashSelection()
 	}
 }
 

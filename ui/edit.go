@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/store"
+)
+
+// prefConfirmTrash is the preference that asks before moving to the Trash
+// (on by default; undo makes it safe to switch off).
+const prefConfirmTrash = "trash.confirm"
+
+// editor is the part of the window that changes the store: drop-in and
+// import, delete to the Trash and undo, relabel, health and repairs. Every
+// change goes through the same store functions as `lashview put`, `rm`,
+// `restore`, `label` and `doctor`, so the window and the command line
+// behave alike. Background work reports through the browser's uiQueue.
+type editor struct {
+	b *Browser
+
+	// tools sits in the toolbar; banner under it (undo note, import progress).
+	tools  *fyne.Container
+	banner *fyne.Container
+
+	trashBtn  *widget.Button
+	healthBtn *widget.Button
+
+	undoBox  *fyne.Container
+	undoText *widget.Label
+	undoBtn  *widget.Button
+	undo     *trashed // the last move to the Trash, until undone or replaced
+	busy     bool     // a trash or restore is running
+
+	imp     *importView
+	relabel *relabeler
+	health  *healthView
+	// healthFound is how many problems the last health scan found (-1: none yet).
+	healthFound int
+}
+
+func newEditor(b *Browser) *editor {
+	e := &editor{b: b, healthFound: -1}
+	importBtn := widget.NewButtonWithIcon("Import…", theme.ContentAddIcon(), e.chooseImport)
+	e.trashBtn = widget.NewButtonWithIcon("", theme.DeleteIcon(), e.trashSelection)
+	e.healthBtn = widget.NewButtonWithIcon("Health", theme.WarningIcon(), e.showHealth)
+	e.tools = container.NewHBox(importBtn, e.trashBtn, e.healthBtn)
+
+	e.undoText = widget.NewLabel("")
+	e.undoText.Truncation = fyne.TextTruncateEllipsis
+	e.undoBtn = widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), e.undoTrash)
+	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), e.hideUndo)
+	closeBtn.Importance = widget.LowImportance
+	e.undoBox = container.NewBorder(nil, nil, widget.NewIcon(theme.DeleteIcon()), container.NewHBox(e.undoBtn, closeBtn), e.undoText)
+	e.undoBox.Hide()
+	e.imp = newImportView(e)
+	e.relabel = newRelabeler(e)
+	e.banner = container.NewVBox(e.undoBox, e.imp.box)
+	return e
+}
+
+// installShortcuts adds Ctrl+A and Ctrl+Z on the canvas (not as menu
+// shortcuts, so the search field keeps its own select-all and undo) and the
+// editing commands to the main menu.
+func (e *editor) installShortcuts() {
+	b := e.b
+	c := b.win.Canvas()
+	c.AddShortcut(&fyne.ShortcutSelectAll{}, func(fyne.Shortcut) { e.selectAll() })
+	c.AddShortcut(&fyne.ShortcutUndo{}, func(fyne.Shortcut) { e.undoTrash() })
+
+	m := b.win.MainMenu()
+	if m == nil {
+		return
+	}
+	confirm := fyne.NewMenuItem("Ask Before Moving to the Trash", nil)
+	confirm.Checked = e.confirmTrash()
+	confirm.Action = func() {
+		e.setConfirmTrash(!e.confirmTrash())
+		confirm.Checked = e.confirmTrash()
+		m.Refresh()
+	}
+	for _, menu := range m.Items {
+		switch menu.Label {
+		case "Store":
+			menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
+				fyne.NewMenuItem("Import Images…", e.chooseImport),
+				fyne.NewMenuItem("Store Health…", e.showHealth))
+		case "Edit":
+			menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
+				fyne.NewMenuItem("Select All (Ctrl+A)", e.selectAll),
+				fyne.NewMenuItem("Rename… (F2)", e.relabel.start),
+				fyne.NewMenuItem("Move to Trash (Delete)", e.trashSelection),
+				fyne.NewMenuItem("Undo Move to Trash (Ctrl+Z)", e.undoTrash),
+				confirm,
+				fyne.NewMenuItemSeparator(),
+				fyne.NewMenuItem("Save a Copy…", e.saveCopy),
+				fyne.NewMenuItem("Open With Default Application", e.openWith))
+		}
+	}
+	b.win.SetMainMenu(m)
+}
+
+// confirmTrash reports whether a move to the Trash asks first.
+func (e *editor) confirmTrash() bool {
+	return e.b.prefs.p.BoolWithFallback(prefConfirmTrash, true)
+}
+
+func (e *editor) setConfirmTrash(on bool) { e.b.prefs.p.SetBool(prefConfirmTrash, on) }
+
+// storeReady reports whether a store is open in the grid view; otherwise it
+// says why nothing can be done.
+func (e *editor) storeReady(what string) bool {
+	b := e.b
+	if b.st == nil || b.root.Objects[0] != b.stack {
+		b.showError(fmt.Errorf("open a store before you %s", what))
+		return false
+	}
+	return true
+}
+
+// selectedIDs are the selected attachments the catalog knows, in the
+// grid's order (those hidden by the filter last, by id).
+func (e *editor) selectedIDs() []store.ID {
+	b := e.b
+	ids := make([]store.ID, 0, len(b.sel.ids))
+	for id := range b.sel.ids {
+		if _, ok := b.cat.get(id); ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		pi, pj := b.cat.position(ids[i]), b.cat.position(ids[j])
+		if (pi < 0) != (pj < 0) {
+			return pi >= 0
+		}
+		if pi != pj {
+			return pi < pj
+		}
+		return ids[i] < ids[j]
+	})
+	return ids
+}
+
+// selectAll selects every attachment the grid shows (Ctrl+A).
+func (e *editor) selectAll() {
+	b := e.b
+	if b.viewer.visible() || len(b.cat.shown) == 0 {
+		return
+	}
+	for _, id := range b.cat.shown {
+		b.sel.ids[id] = struct{}{}
+	}
+	if !b.sel.has(b.sel.focus) {
+		b.sel.focus = b.cat.shown[0]
+	}
+	b.grid.Refresh()
+	b.refreshDetails()
+	b.flash(fmt.Sprintf("%s selected", plural(len(b.sel.ids), "attachment")))
+}
+
+// showIDs puts attachments the store now holds into the catalog at once
+// (the watcher's echo of them changes nothing), selects them, and scrolls
+// the first into view.
+func (e *editor) showIDs(ids []store.ID, fresh map[store.ID]bool) {
+	b := e.b
+	if b.st == nil || len(ids) == 0 {
+		return
+	}
+	now := b.now()
+	sel := make([]store.ID, 0, len(ids))
+	for _, id := range ids {
+		a, ok := b.st.Examine(id)
+		if !ok {
+			continue
+		}
+		if _, known := b.cat.byID[id]; !known && fresh[id] {
+			b.fresh[id] = now
+		}
+		b.cat.put(a)
+		sel = append(sel, id)
+	}
+	if len(sel) == 0 {
+		return
+	}
+	b.cat.rebuild()
+	b.sel.clear()
+	first := -1
+	for _, id := range sel {
+		b.sel.ids[id] = struct{}{}
+		if p := b.cat.position(id); p >= 0 && (first < 0 || p < first) {
+			first = p
+		}
+	}
+	b.sel.focus = sel[0]
+	if first >= 0 {
+		b.sel.focus = b.cat.shown[first]
+		b.grid.ScrollTo(first)
+	}
+	b.refreshAll()
+}
+
+// inform shows a message the person should read, in a dialog.
+func (e *editor) inform(title, msg string) {
+	d := dialog.NewInformation(title, msg, e.b.win)
+	d.Show()
+}
+
+// background runs work off the UI goroutine with a context that ends
+// with the store, and hands done's function to the UI goroutine.
+func (e *editor) background(work func(ctx context.Context) func()) {
+	ctx := e.b.storeCtx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	go func() {
+		done := work(ctx)
+		e.b.q.post(done)
+	}()
+}

@@ -1,0 +1,223 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/store"
+)
+
+// trashed is one move to the Trash the banner can undo: the attachments
+// the batch moved, in the grid's order.
+type trashed struct {
+	st    *store.Store
+	ids   []store.ID
+	size  int64
+	label string // what the banner calls them: a label, or "3 attachments"
+}
+
+// trashSelection moves the selected attachments to the Trash (Delete key,
+// toolbar button), after a confirmation unless that is switched off.
+func (e *editor) trashSelection() {
+	b := e.b
+	if e.busy || b.viewer.visible() {
+		return
+	}
+	if !e.storeReady("move attachments to the Trash") {
+		return
+	}
+	ids := e.selectedIDs()
+	if len(ids) == 0 {
+		b.flash("Select the attachments to move to the Trash first")
+		return
+	}
+	var size int64
+	for _, id := range ids {
+		a, _ := b.cat.get(id)
+		size += a.Size
+	}
+	what := e.describe(ids)
+	if !e.confirmTrash() {
+		e.trash(ids, size, what)
+		return
+	}
+	ask := widget.NewCheck("Ask every time", nil)
+	ask.SetChecked(true)
+	msg := widget.NewLabel(fmt.Sprintf("Move %s (%s) to the Trash?\n\nThey can be brought back with Undo (Ctrl+Z), from the Trash of your file manager, or with lashview restore.", what, humanBytes(size)))
+	msg.Wrapping = 3 // fyne.TextWrapWord, without importing fyne for one constant
+	d := dialog.NewCustomConfirm("Move to Trash", "Move to Trash", "Cancel", container.NewVBox(msg, ask), func(ok bool) {
+		if !ok {
+			return
+		}
+		if !ask.Checked {
+			e.setConfirmTrash(false)
+		}
+		e.trash(ids, size, what)
+	}, b.win)
+	d.Show()
+}
+
+// describe names attachments for a sentence: one by its label, more by count.
+func (e *editor) describe(ids []store.ID) string {
+	if len(ids) == 1 {
+		a, _ := e.b.cat.get(ids[0])
+		return "“" + oneLine(a.DisplayLabel()) + "”"
+	}
+	return thousands(len(ids)) + " attachments"
+}
+
+// trash moves ids to the Trash in the background with store.Trash (as
+// `lashview rm` does), takes them off the grid, and offers Undo.
+func (e *editor) trash(ids []store.ID, size int64, what string) {
+	b := e.b
+	st, can := b.st, b.cfg.Trash
+	e.busy = true
+	b.flash(fmt.Sprintf("Moving %s to the Trash…", what))
+	e.background(func(ctx context.Context) func() {
+		batch, err := st.Trash(ctx, ids, store.TrashOptions{Can: can})
+		return func() {
+			e.busy = false
+			moved := map[store.ID]bool{}
+			if batch != nil {
+				for _, it := range batch.Items {
+					moved[it.ID] = true
+				}
+			}
+			var done []store.ID
+			var doneSize int64
+			for _, id := range ids {
+				if moved[id] {
+					done = append(done, id)
+					a, _ := b.cat.get(id)
+					doneSize += a.Size
+				}
+			}
+			if st == b.st {
+				e.forget(done)
+			}
+			if len(done) > 0 {
+				if len(done) != len(ids) {
+					what = thousands(len(done)) + " of " + thousands(len(ids)) + " attachments"
+				}
+				e.undo = &trashed{st: st, ids: done, size: doneSize, label: what}
+				e.showUndo(fmt.Sprintf("Moved %s (%s) to the Trash.", what, humanBytes(doneSize)))
+			}
+			if err != nil {
+				b.showError(fmt.Errorf("some attachments could not be moved to the Trash:\n%s", joinErrors(err)))
+			}
+		}
+	})
+}
+
+// forget takes attachments off the grid and out of the selection at once;
+// the watcher's echo of their removal then changes nothing.
+func (e *editor) forget(ids []store.ID) {
+	b := e.b
+	if len(ids) == 0 {
+		return
+	}
+	anchor := b.grid.anchor()
+	next := ""
+	if p := b.cat.position(ids[len(ids)-1]); p >= 0 && p+1 < len(b.cat.shown) {
+		next = string(b.cat.shown[p+1])
+	}
+	gone := map[store.ID]bool{}
+	for _, id := range ids {
+		gone[id] = true
+		b.cat.remove(id)
+		b.sel.drop(id)
+		delete(b.fresh, id)
+		if b.viewer.showing(id) {
+			b.viewer.close()
+		}
+	}
+	b.cat.rebuild()
+	if len(b.sel.ids) == 0 && next != "" && !gone[store.ID(next)] {
+		// Keep the keyboard somewhere sensible: on the item after the last one moved.
+		b.sel.only(store.ID(next))
+	}
+	b.grid.restore(anchor)
+	b.refreshAll()
+}
+
+// showUndo shows the banner with its Undo button.
+func (e *editor) showUndo(msg string) {
+	e.undoText.SetText(msg)
+	e.undoBtn.Enable()
+	e.undoBox.Show()
+	e.banner.Refresh()
+}
+
+// hideUndo closes the banner; Ctrl+Z still undoes the last move.
+func (e *editor) hideUndo() {
+	e.undoBox.Hide()
+	e.banner.Refresh()
+}
+
+// undoTrash brings back exactly the attachments of the last move to the
+// Trash (Undo, Ctrl+Z) with store.Restore, as `lashview restore ID...` does.
+func (e *editor) undoTrash() {
+	b := e.b
+	u := e.undo
+	if u == nil || e.busy {
+		return
+	}
+	if u.st != b.st {
+		e.undo = nil
+		e.hideUndo()
+		return
+	}
+	e.busy = true
+	e.undoBtn.Disable()
+	can := b.cfg.Trash
+	e.background(func(ctx context.Context) func() {
+		rep, err := u.st.Restore(ctx, u.ids, store.TrashOptions{Can: can})
+		return func() {
+			e.busy = false
+			e.undo = nil
+			e.hideUndo()
+			var failed []string
+			if rep != nil {
+				for _, it := range rep.Items {
+					if it.Outcome == store.OutcomeFailed || it.Err != nil {
+						failed = append(failed, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
+					}
+				}
+			}
+			if u.st == b.st {
+				e.showIDs(u.ids, nil)
+			}
+			if err != nil || len(failed) > 0 {
+				msg := strings.Join(failed, "\n")
+				if err != nil {
+					msg = strings.TrimSpace(joinErrors(err) + "\n" + msg)
+				}
+				b.showError(fmt.Errorf("the move to the Trash could not be undone completely:\n%s", msg))
+				return
+			}
+			b.flash(fmt.Sprintf("Brought back %s from the Trash", u.label))
+		}
+	})
+}
+
+// joinErrors lists the sentences of an errors.Join, one a line.
+func joinErrors(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range j.Unwrap() {
+			lines = append(lines, e.Error())
+		}
+		return strings.Join(lines, "\n")
+	}
+	var se *store.Error
+	if errors.As(err, &se) && se.Path != "" {
+		return err.Error()
+	}
+	return err.Error()
+}
