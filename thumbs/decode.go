@@ -284,7 +284,7 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 	switch hd.format {
 	case "png":
 		if hd.pngBits > 32 {
-			return 8*p + slack
+			return 8*p + slack // image/png keeps 16-bit samples
 		}
 		return 4*p + slack
 	case "jpeg":

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 
 	"golang.org/x/image/webp"
 )
@@ -111,6 +112,9 @@ func stillFromANMF(f []byte, cw, ch int) ([]byte, image.Rectangle, error) {
 	return still.Bytes(), at, nil
 }
 
+// webpScale is how much larger than the thumbnail libwebp decodes.
+var webpScale = 1.5
+
 // decodeStillWebP decodes a still WebP of w×h whose thumbnail will be
 // tw×th. With libwebp, a picture more than 1.5 times the target is decoded
 // straight to 1.5 times the target (libwebp averages rows as it decodes, so
@@ -121,7 +125,7 @@ func stillFromANMF(f []byte, cw, ch int) ([]byte, image.Rectangle, error) {
 // are decoded at full size. It returns the image and the size it must have.
 func decodeStillWebP(data []byte, w, h, tw, th int, lim limits) (image.Image, image.Point, error) {
 	if haveLibwebp() && !lim.pureGo {
-		if sw, sh := (3*tw+1)/2, (3*th+1)/2; w > sw && h > sh {
+		if sw, sh := int(math.Ceil(webpScale*float64(tw))), int(math.Ceil(webpScale*float64(th))); w > sw && h > sh {
 			m, err := libwebpDecodeScaled(data, w, h, sw, sh)
 			return m, image.Pt(sw, sh), err
 		}
