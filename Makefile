@@ -6,7 +6,16 @@ PREFIX  ?= /usr/local
 VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml 2>/dev/null)
 BUILD   := $(shell sed -n 's/^ *Build *= *\([0-9]*\)/\1/p' FyneApp.toml 2>/dev/null)
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS := -X main.version=$(or $(VERSION),dev) -X main.build=$(or $(BUILD),0) -X main.commit=$(COMMIT)
+XVARS   := main.version=$(or $(VERSION),dev) main.build=$(or $(BUILD),0) main.commit=$(COMMIT)
+LDFLAGS := $(patsubst %,-X %,$(XVARS))
+
+# `fyne package` (module fyne.io/tools, pinned) builds the Linux tarball; it
+# takes link flags only from GOFLAGS, one -ldflags= entry per flag.
+FYNE_TOOLS := v1.7.4
+FYNE       := dist/tools/fyne-$(FYNE_TOOLS)
+TARBALL    := dist/lashview.tar.xz
+SOURCES    := $(shell find . -path ./dist -prune -o \( -name '*.go' -o -name go.mod -o -name go.sum -o -name FyneApp.toml -o -name icon.png \) -print)
+APP_ID     := $(shell sed -n 's/^ *ID *= *"\(.*\)"/\1/p' FyneApp.toml 2>/dev/null)
 
 # What a fresh Debian machine lacks to build a Fyne program (cgo, GL, X11)
 # and the libjpeg-turbo the thumbnailer uses.
@@ -18,7 +27,7 @@ TEST_PKGS := xvfb xauth x11-apps xdotool python3 python3-xlib imagemagick
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run build test deps test-deps bench clean
+.PHONY: run build test deps test-deps bench clean package install
 
 run: build
 	./lashview
@@ -43,5 +52,44 @@ deps:
 test-deps:
 	@./.ci/install-packages $(TEST_PKGS)
 
+# package builds dist/lashview.tar.xz (binary, .desktop file, icon under
+# usr/local/ or usr/) from source with `fyne package -release`. fyne counts
+# Build up in FyneApp.toml after every package; the Makefile puts the file
+# back, so Build changes only when a person edits it.
+package: deps $(FYNE)
+	@mkdir -p dist
+	@cp -p FyneApp.toml dist/.FyneApp.toml.keep
+	GOFLAGS="$$($(GO) env GOFLAGS) $(patsubst %,-ldflags=-X=%,$(XVARS))" \
+		$(FYNE) package -os linux -release -name lashview; \
+		status=$$?; cp -p dist/.FyneApp.toml.keep FyneApp.toml; rm -f dist/.FyneApp.toml.keep; \
+		[ $$status = 0 ] && mv lashview.tar.xz $(TARBALL) && echo "built $(TARBALL)"; exit $$status
+
+$(FYNE):
+	@mkdir -p dist/tools
+	GOBIN=$(CURDIR)/dist/tools $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS)
+	mv dist/tools/fyne $@
+
+$(TARBALL): $(SOURCES)
+	$(MAKE) package
+
+# install puts the packaged binary, desktop file and icon under
+# $(DESTDIR)$(PREFIX): bin/lashview, share/applications/$(APP_ID).desktop,
+# share/pixmaps/$(APP_ID).png, from the tarball (built first if it is
+# missing or older than the sources). Outside /usr and /usr/local the desktop
+# file names the binary and the icon by their full paths, since PREFIX/bin is
+# rarely on PATH and PREFIX/share is rarely in XDG_DATA_DIRS.
+install: $(TARBALL)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	tar -xJf $(TARBALL) -C "$$tmp"; \
+	usr=$$(echo "$$tmp"/lashview/usr); [ -d "$$usr/local/bin" ] && usr=$$usr/local; \
+	install -Dm0755 "$$usr/bin/lashview" "$(DESTDIR)$(PREFIX)/bin/lashview"; \
+	install -Dm0644 "$$usr/share/pixmaps/$(APP_ID).png" "$(DESTDIR)$(PREFIX)/share/pixmaps/$(APP_ID).png"; \
+	install -Dm0644 "$$usr/share/applications/$(APP_ID).desktop" "$(DESTDIR)$(PREFIX)/share/applications/$(APP_ID).desktop"; \
+	case "$(PREFIX)" in /usr|/usr/local) ;; \
+	*) sed -i -e 's|^Exec=lashview|Exec=$(PREFIX)/bin/lashview|' -e 's|^Icon=.*|Icon=$(PREFIX)/share/pixmaps/$(APP_ID).png|' \
+		"$(DESTDIR)$(PREFIX)/share/applications/$(APP_ID).desktop";; esac; \
+	echo "installed lashview in $(DESTDIR)$(PREFIX)"
+
 clean:
 	rm -f lashview
+	rm -rf dist
