@@ -243,6 +243,17 @@ func (p *progressLine) update(v store.VerifyProgress) {
 		left := time.Duration(float64(v.TotalBytes-v.Bytes) / rate * float64(time.Second))
 		line += fmt.Sprintf(", %s/s, %s left", HumanBytes(int64(rate)), left.Round(time.Second))
 	}
+	p.drawLocked(line)
+}
+
+// draw shows line in place of the last one.
+func (p *progressLine) draw(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drawLocked(line)
+}
+
+func (p *progressLine) drawLocked(line string) {
 	pad := ""
 	if n := p.width - len(line); n > 0 {
 		pad = strings.Repeat(" ", n)
