@@ -55,6 +55,10 @@ type Problem struct {
 type DoctorOptions struct {
 	// Fix applies the proposed fixes; without it Doctor only reports.
 	Fix bool
+	// Only, when not empty, limits the fixes applied to the problems at
+	// these paths (Problem.Path); the others are still reported. The window's
+	// "Fix selected" uses it.
+	Only []string
 	// Can is the Trash fixes move files to; nil means DefaultTrashCan().
 	Can *TrashCan
 	// MinTempAge is how old a temp file must be before doctor trashes it
@@ -317,8 +321,8 @@ func (d *doctor) planFromBytes(id ID, st Status) (FixKind, string) {
 // files), then each attachment, looked at afresh.
 func (d *doctor) apply(ctx context.Context) error {
 	total := 0
-	for _, p := range d.rep.Problems {
-		if p.Fix.Changes() {
+	for i := range d.rep.Problems {
+		if p := &d.rep.Problems[i]; p.Fix.Changes() && d.chosen(p) {
 			total++
 		}
 	}
@@ -336,7 +340,7 @@ func (d *doctor) apply(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !p.Fix.Changes() {
+		if !p.Fix.Changes() || !d.chosen(p) {
 			continue
 		}
 		if p.Kind == string(FindingTempLitter) || p.Kind == string(FindingMisplaced) || p.Kind == string(FindingForeign) {
@@ -378,6 +382,19 @@ func (d *doctor) apply(ctx context.Context) error {
 		d.rep.Problems = append(d.rep.Problems, p)
 	}
 	return ctx.Err()
+}
+
+// chosen reports whether opt.Only lets p be fixed.
+func (d *doctor) chosen(p *Problem) bool {
+	if len(d.opt.Only) == 0 {
+		return true
+	}
+	for _, path := range d.opt.Only {
+		if path == p.Path {
+			return true
+		}
+	}
+	return false
 }
 
 // applyFinding fixes one stray path as planned, re-checking it first.

@@ -348,7 +348,7 @@ func TestDropImports(t *testing.T) {
 	id := store.IDOf(sha256.Sum256(data))
 	h.settle(func() bool { _, ok := store.New(dir).Examine(id); return ok })
 	a, _ := store.New(dir).Examine(id)
-	if a.Label == nil || *a.Label != "holiday snap" || a.Status != store.StatusOK {
+	if a.Label == nil || *a.Label != "holiday snap.png" || a.Status != store.StatusOK {
 		t.Errorf("dropped file stored as %+v", a)
 	}
 }

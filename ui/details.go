@@ -87,7 +87,7 @@ func newDetailsPanel(b *Browser) *detailsPanel {
 	form.Add(d.status)
 
 	previewBox := container.NewStack(d.placeholder, d.preview, container.NewCenter(d.broken))
-	d.body = container.NewVBox(previewBox, d.title, d.selCount, form, d.explain)
+	d.body = container.NewVBox(previewBox, b.ed.relabel.row(d.title), d.selCount, form, d.explain)
 	d.body.Hide()
 	d.content = container.NewVBox(d.empty, d.body)
 	d.obj = container.NewVScroll(container.NewPadded(d.content))
@@ -104,6 +104,7 @@ func copyButton(f func()) *widget.Button {
 func (d *detailsPanel) show(a *store.Attachment) {
 	if a == nil {
 		d.id = ""
+		d.b.ed.relabel.follow("")
 		if !d.empty.Visible() {
 			d.empty.Show()
 			d.body.Hide()
@@ -118,6 +119,7 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	}
 	changed := d.id != a.ID
 	d.id = a.ID
+	d.b.ed.relabel.follow(a.ID)
 	if a.Label != nil {
 		d.title.SetText(oneLine(*a.Label))
 		if *a.Label == "" {

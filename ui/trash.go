@@ -2,10 +2,10 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -50,7 +50,7 @@ func (e *editor) trashSelection() {
 	ask := widget.NewCheck("Ask every time", nil)
 	ask.SetChecked(true)
 	msg := widget.NewLabel(fmt.Sprintf("Move %s (%s) to the Trash?\n\nThey can be brought back with Undo (Ctrl+Z), from the Trash of your file manager, or with lashview restore.", what, humanBytes(size)))
-	msg.Wrapping = 3 // fyne.TextWrapWord, without importing fyne for one constant
+	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm("Move to Trash", "Move to Trash", "Cancel", container.NewVBox(msg, ask), func(ok bool) {
 		if !ok {
 			return
@@ -214,10 +214,6 @@ func joinErrors(err error) string {
 			lines = append(lines, e.Error())
 		}
 		return strings.Join(lines, "\n")
-	}
-	var se *store.Error
-	if errors.As(err, &se) && se.Path != "" {
-		return err.Error()
 	}
 	return err.Error()
 }

@@ -287,6 +287,8 @@ func (b *Browser) gridKey(ev *fyne.KeyEvent) {
 		b.rescan()
 	case fyne.KeyDelete:
 		b.ed.trashSelection()
+	case fyne.KeyF2:
+		b.ed.relabel.start()
 	}
 }
 

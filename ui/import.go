@@ -1,0 +1,453 @@
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/store"
+)
+
+// askAbove is how many images a dropped folder may hold before the window
+// asks whether to import them all.
+const askAbove = 100
+
+// barAbove is the size from which a single file shows the progress bar.
+const barAbove = 8 << 20
+
+// importView is the progress strip of an import: files done of total,
+// bytes, and a Cancel button.
+type importView struct {
+	e      *editor
+	box    *fyne.Container
+	text   *widget.Label
+	bar    *widget.ProgressBar
+	cancel context.CancelFunc // ends the import running; nil when none is
+}
+
+func newImportView(e *editor) *importView {
+	v := &importView{e: e}
+	v.text = widget.NewLabel("")
+	v.text.Truncation = fyne.TextTruncateEllipsis
+	v.bar = widget.NewProgressBar()
+	stop := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if v.cancel != nil {
+			v.cancel()
+		}
+	})
+	v.box = container.NewBorder(nil, nil, nil, stop, container.NewGridWithColumns(2, v.text, v.bar))
+	v.box.Hide()
+	return v
+}
+
+// running reports whether an import is in progress.
+func (v *importView) running() bool { return v.cancel != nil }
+
+// candidate is one file an import looks at.
+type candidate struct {
+	path     string
+	size     int64
+	inFolder bool // found inside a dropped folder, not named itself
+}
+
+// refusal is a file an import will not put, and why.
+type refusal struct {
+	path string
+	why  string
+}
+
+// plan is what an import will do, worked out before anything is written.
+type plan struct {
+	files   []candidate
+	refused []refusal
+	skipped int // files inside folders that are not images
+	folders int // folders among what was dropped
+	bytes   int64
+}
+
+// importOutcome is what an import did.
+type importOutcome struct {
+	added    []store.ID
+	dups     []duplicate
+	failed   []refusal
+	canceled bool
+}
+
+// duplicate is a file whose bytes the store already held.
+type duplicate struct {
+	path  string
+	id    store.ID
+	label string
+}
+
+// chooseImport asks for image files (the Import… button) and imports them
+// as a drop would.
+func (e *editor) chooseImport() {
+	if !e.storeReady("import images") {
+		return
+	}
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			e.b.showError(fmt.Errorf("cannot open that file: %w", err))
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		path := r.URI().Path()
+		if cerr := r.Close(); cerr != nil {
+			e.b.showError(fmt.Errorf("cannot read %s: %w", path, cerr))
+			return
+		}
+		e.importPaths([]string{path})
+	}, e.b.win)
+	d.Resize(fyne.NewSize(760, 520))
+	d.Show()
+}
+
+// importPaths is the named drop handler's work (and Import…'s): it puts
+// the files, and the images inside folders, into the store in the
+// background with store.Put, labelled with the file name as `lashview put`
+// does. Nothing at the source is changed. Bytes the store already holds
+// are not stored again; files that are not images are refused in one
+// message. At the end the new attachments are selected and shown.
+func (e *editor) importPaths(paths []string) {
+	b := e.b
+	if len(paths) == 0 {
+		return
+	}
+	if !e.storeReady("import images") {
+		return
+	}
+	if e.imp.running() {
+		b.showError(errors.New("an import is still running: wait for it, or cancel it, before adding more"))
+		return
+	}
+	st := b.st
+	ctx, cancel := context.WithCancel(b.storeCtx)
+	e.imp.cancel = cancel
+	e.imp.show("Looking at what was dropped…", 0)
+	go func() {
+		p := planImport(ctx, paths)
+		b.q.post(func() {
+			if st != b.st {
+				cancel()
+				e.imp.done()
+				return
+			}
+			start := func() { e.runImport(ctx, st, p) }
+			inFolders := 0
+			for _, c := range p.files {
+				if c.inFolder {
+					inFolders++
+				}
+			}
+			if inFolders > askAbove {
+				dialog.ShowConfirm("Import a folder",
+					fmt.Sprintf("The folder holds %s images (%s). Import them all into the store?", thousands(inFolders), humanBytes(p.bytes)),
+					func(ok bool) {
+						if !ok {
+							cancel()
+							e.imp.done()
+							e.report(p, importOutcome{canceled: true})
+							return
+						}
+						start()
+					}, b.win)
+				return
+			}
+			start()
+		})
+	}()
+}
+
+// planImport walks what was dropped: files are candidates, folders are
+// walked for images (without following symbolic links); anything that is
+// not a regular image file is refused or, inside a folder, skipped.
+func planImport(ctx context.Context, paths []string) plan {
+	var p plan
+	consider := func(path string, inFolder bool) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			p.refused = append(p.refused, refusal{path, unwrapPath(err).Error()})
+			return
+		}
+		if !fi.Mode().IsRegular() {
+			if !inFolder {
+				p.refused = append(p.refused, refusal{path, "not a regular file"})
+			}
+			return
+		}
+		if kind, err := sniffFile(path); err != nil || kind == "" {
+			if inFolder {
+				p.skipped++
+				return
+			}
+			why := "not a " + store.AcceptedTypes + " image"
+			if err != nil {
+				why = err.Error()
+			}
+			p.refused = append(p.refused, refusal{path, why})
+			return
+		}
+		p.files = append(p.files, candidate{path: path, size: fi.Size(), inFolder: inFolder})
+		p.bytes += fi.Size()
+	}
+	for _, path := range paths {
+		if ctx.Err() != nil {
+			return p
+		}
+		fi, err := os.Stat(path)
+		if err == nil && fi.IsDir() {
+			p.folders++
+			var inside []string
+			werr := filepath.WalkDir(path, func(q string, d fs.DirEntry, err error) error {
+				if err != nil {
+					p.refused = append(p.refused, refusal{q, unwrapPath(err).Error()})
+					return nil
+				}
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if d.Type().IsRegular() {
+					inside = append(inside, q)
+				}
+				return nil
+			})
+			if werr != nil && ctx.Err() == nil {
+				p.refused = append(p.refused, refusal{path, werr.Error()})
+			}
+			sort.Strings(inside)
+			for _, q := range inside {
+				consider(q, true)
+			}
+			continue
+		}
+		consider(path, false)
+	}
+	return p
+}
+
+// sniffFile names the image type of a file from its first bytes.
+func sniffFile(path string) (store.MediaType, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", unwrapPath(err)
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return store.Sniff(head[:n]), nil
+}
+
+// runImport puts the planned files one by one, reporting progress to the
+// strip at most ten times a second.
+func (e *editor) runImport(ctx context.Context, st *store.Store, p plan) {
+	b := e.b
+	showBar := len(p.files) > 1 || p.bytes >= barAbove
+	if showBar {
+		e.imp.show(fmt.Sprintf("Importing 0 of %s…", plural(len(p.files), "file")), 0)
+	} else {
+		e.imp.box.Hide()
+		e.banner.Refresh()
+	}
+	var bytesDone atomic.Int64
+	var filesDone atomic.Int64
+	go func() {
+		var out importOutcome
+		last := time.Time{}
+		tick := func(force bool) {
+			if !showBar || (!force && time.Since(last) < 100*time.Millisecond) {
+				return
+			}
+			last = time.Now()
+			fd, bd := int(filesDone.Load()), bytesDone.Load()
+			b.q.post(func() {
+				frac := 0.0
+				if p.bytes > 0 {
+					frac = float64(bd) / float64(p.bytes)
+				}
+				e.imp.show(fmt.Sprintf("Importing %s of %s · %s of %s", thousands(fd), plural(len(p.files), "file"), humanBytes(bd), humanBytes(p.bytes)), frac)
+			})
+		}
+		for _, c := range p.files {
+			if ctx.Err() != nil {
+				out.canceled = true
+				break
+			}
+			id, dup, err := importOne(ctx, st, c.path, func(n int64) { bytesDone.Add(n); tick(false) })
+			switch {
+			case errors.Is(err, context.Canceled):
+				out.canceled = true
+			case err != nil:
+				out.failed = append(out.failed, refusal{c.path, err.Error()})
+			case dup != nil:
+				out.dups = append(out.dups, *dup)
+			default:
+				out.added = append(out.added, id)
+			}
+			filesDone.Add(1)
+			tick(true)
+			if out.canceled {
+				break
+			}
+		}
+		b.q.post(func() {
+			e.imp.done()
+			if st != b.st {
+				return
+			}
+			e.report(p, out)
+		})
+	}()
+}
+
+// importOne puts one file unless the store already holds its bytes.
+// progress is told how many bytes were read as they are.
+func importOne(ctx context.Context, st *store.Store, path string, progress func(int64)) (store.ID, *duplicate, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", nil, unwrapPath(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", nil, errors.New("not a regular file")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, unwrapPath(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: f}); err != nil {
+		return "", nil, err
+	}
+	var sum [sha256.Size]byte
+	copy(sum[:], h.Sum(nil))
+	id := store.IDOf(sum)
+	if a, ok := st.Examine(id); ok && a.HasBlob && a.Status == store.StatusOK {
+		progress(fi.Size())
+		label := "(no label)"
+		if a.Label != nil {
+			label = "“" + oneLine(*a.Label) + "”"
+		}
+		return id, &duplicate{path: path, id: id, label: label}, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", nil, err
+	}
+	label := filepath.Base(path)
+	sc, err := st.Put(ctx, &ctxReader{ctx: ctx, r: f, progress: progress}, store.PutOptions{Label: &label})
+	if err != nil {
+		if errors.Is(err, store.ErrNotImage) {
+			return "", nil, fmt.Errorf("not a %s image", store.AcceptedTypes)
+		}
+		return "", nil, err
+	}
+	return store.ID(sc.ID), nil, nil
+}
+
+// ctxReader stops a copy when its context ends and counts what it reads.
+type ctxReader struct {
+	ctx      context.Context
+	r        io.Reader
+	progress func(int64)
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if n > 0 && c.progress != nil {
+		c.progress(int64(n))
+	}
+	return n, err
+}
+
+// report tells the person how the import went: a note in the status bar
+// when all went well, a message naming duplicates, refusals and failures
+// otherwise; and selects what was imported (and what was already there).
+func (e *editor) report(p plan, out importOutcome) {
+	b := e.b
+	fresh := map[store.ID]bool{}
+	var sel []store.ID
+	for _, id := range out.added {
+		fresh[id] = true
+		sel = append(sel, id)
+	}
+	for _, d := range out.dups {
+		if !fresh[d.id] {
+			sel = append(sel, d.id)
+		}
+	}
+	e.showIDs(sel, fresh)
+
+	summary := fmt.Sprintf("Imported %s into %s", plural(len(out.added), "image"), tildePath(b.st.Root()))
+	if out.canceled {
+		summary += " before the import was cancelled"
+	}
+	var parts []string
+	if len(out.dups) > 0 {
+		var lines []string
+		for _, d := range out.dups {
+			lines = append(lines, fmt.Sprintf("%s was already in the store, labelled %s", filepath.Base(d.path), d.label))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	refused := append(append([]refusal{}, p.refused...), out.failed...)
+	if len(refused) > 0 {
+		lines := []string{fmt.Sprintf("%s not imported (lash stores only %s images):", plural(len(refused), "file was"), store.AcceptedTypes)}
+		if len(refused) > 1 {
+			lines[0] = fmt.Sprintf("%d files were not imported (lash stores only %s images):", len(refused), store.AcceptedTypes)
+		}
+		for _, r := range refused {
+			lines = append(lines, fmt.Sprintf("• %s: %s", filepath.Base(r.path), r.why))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	if p.skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%s in the dropped folders %s not images and left alone.", plural(p.skipped, "file"), map[bool]string{true: "is", false: "are"}[p.skipped == 1]))
+	}
+	b.flash(summary)
+	if len(parts) > 0 {
+		e.inform("Import", summary+".\n\n"+strings.Join(parts, "\n\n"))
+	}
+}
+
+// show sets the strip's text and bar and makes it visible.
+func (v *importView) show(text string, frac float64) {
+	v.text.SetText(text)
+	v.bar.SetValue(frac)
+	if !v.box.Visible() {
+		v.box.Show()
+		v.e.banner.Refresh()
+	}
+}
+
+// done hides the strip and ends the import's context.
+func (v *importView) done() {
+	if v.cancel != nil {
+		v.cancel()
+		v.cancel = nil
+	}
+	v.box.Hide()
+	v.e.banner.Refresh()
+}

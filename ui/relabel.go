@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/store"
+)
+
+// relabeler makes the label in the details panel editable: the pencil
+// button (or F2) turns it into a field, Enter saves with store.SetLabel
+// (as `lashview label` does), Escape cancels.
+type relabeler struct {
+	e       *editor
+	title   *widget.Label // the details panel's title
+	entry   *labelEntry
+	editBtn *widget.Button
+	id      store.ID // the attachment being relabelled; "" when not editing
+}
+
+func newRelabeler(e *editor) *relabeler {
+	r := &relabeler{e: e}
+	r.entry = newLabelEntry(r)
+	r.entry.Hide()
+	r.editBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), r.start)
+	r.editBtn.Importance = widget.LowImportance
+	return r
+}
+
+// row is the details panel's title line: the label (or the field editing
+// it) and the pencil button.
+func (r *relabeler) row(title *widget.Label) fyne.CanvasObject {
+	r.title = title
+	return container.NewBorder(nil, nil, nil, container.NewVBox(r.editBtn), container.NewStack(title, r.entry))
+}
+
+// editing reports whether the field is open.
+func (r *relabeler) editing() bool { return r.id != "" }
+
+// start opens the field on the focused attachment's label.
+func (r *relabeler) start() {
+	b := r.e.b
+	a, ok := b.cat.get(b.details.id)
+	if !ok || b.st == nil || !a.HasBlob {
+		if ok && !a.HasBlob {
+			b.showError(fmt.Errorf("%s has no blob, so it has no label to change: lash cannot read it", a.ID.Short()))
+		}
+		return
+	}
+	r.id = a.ID
+	text := ""
+	if a.Label != nil {
+		text = *a.Label
+	}
+	r.entry.SetText(text)
+	r.entry.CursorColumn = len([]rune(text))
+	r.title.Hide()
+	r.entry.Show()
+	r.editBtn.Disable()
+	b.win.Canvas().Focus(r.entry)
+}
+
+// cancel closes the field without saving (Escape).
+func (r *relabeler) cancel() {
+	if !r.editing() {
+		return
+	}
+	r.close()
+	r.e.b.win.Canvas().Focus(r.e.b.grid)
+}
+
+func (r *relabeler) close() {
+	r.id = ""
+	r.entry.Hide()
+	r.title.Show()
+	r.editBtn.Enable()
+}
+
+// save writes the new label (Enter). The catalog takes the new label at
+// once, so the title shows it without waiting for the write, and the
+// watcher's echo of the rewritten sidecar changes nothing on screen.
+func (r *relabeler) save() {
+	b := r.e.b
+	id := r.id
+	old, ok := b.cat.get(id)
+	if !ok {
+		r.cancel()
+		return
+	}
+	label := r.entry.Text
+	r.cancel()
+	if old.Label != nil && *old.Label == label && old.Status == store.StatusOK {
+		return // unchanged
+	}
+	shown := old
+	shown.Label = &label
+	b.cat.put(shown)
+	b.cat.rebuild()
+	b.refreshAll()
+	st := b.st
+	r.e.background(func(context.Context) func() {
+		sc, err := st.SetLabel(id, label)
+		fresh, found := st.Examine(id)
+		return func() {
+			if st != b.st {
+				return
+			}
+			if err != nil {
+				if _, ok := b.cat.get(id); ok {
+					b.cat.put(old)
+					b.cat.rebuild()
+					b.refreshAll()
+				}
+				b.showError(fmt.Errorf("the label of %s could not be changed: %w", id.Short(), err))
+				return
+			}
+			if found {
+				b.cat.put(fresh)
+			} else {
+				shown.Meta = &sc
+				b.cat.put(shown)
+			}
+			b.cat.rebuild()
+			b.refreshAll()
+			b.flash(fmt.Sprintf("Label saved: %s", oneLine(label)))
+		}
+	})
+}
+
+// follow keeps the field on its attachment: when the details panel moves
+// to another one, an open field is cancelled.
+func (r *relabeler) follow(id store.ID) {
+	if r.editing() && r.id != id {
+		r.close()
+	}
+	if r.editBtn != nil {
+		a, ok := r.e.b.cat.get(id)
+		if ok && a.HasBlob && !r.editing() {
+			r.editBtn.Enable()
+		} else if !r.editing() {
+			r.editBtn.Disable()
+		}
+	}
+}
+
+// labelEntry is the label field: Enter saves, Escape cancels.
+type labelEntry struct {
+	widget.Entry
+	r *relabeler
+}
+
+func newLabelEntry(r *relabeler) *labelEntry {
+	e := &labelEntry{r: r}
+	e.ExtendBaseWidget(e)
+	e.SetPlaceHolder("Label (empty: no words)")
+	return e
+}
+
+// TypedKey saves on Enter and cancels on Escape.
+func (e *labelEntry) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		e.r.save()
+	case fyne.KeyEscape:
+		e.r.cancel()
+	default:
+		e.Entry.TypedKey(ev)
+	}
+}
