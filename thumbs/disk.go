@@ -202,18 +202,7 @@ func encode(img *image.NRGBA) (encoded, error) {
 	return encoded{".png", buf.Bytes()}, nil
 }
 
-func opaque(img *image.NRGBA) bool {
-	w := 4 * img.Rect.Dx()
-	for y := 0; y < img.Rect.Dy(); y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w]
-		for i := 3; i < len(row); i += 4 {
-			if row[i] != 0xFF {
-				return false
-			}
-		}
-	}
-	return true
-}
+func opaque(img *image.NRGBA) bool { return alphaAllOpaque(img.Pix, img.Stride, img.Rect) }
 
 // store writes a thumbnail and removes what it replaces.
 func (d diskCache) store(k key, e encoded) error {

@@ -100,6 +100,9 @@ func resample(src image.Image, tw, th int, f filter) *image.NRGBA {
 	read := rowReader(src)
 	row := make([]uint8, 4*sw)
 	quads := unsafeQuads(row)
+	// Most thumbnails are opaque; their alpha needs no filtering.
+	opaqueSrc := isOpaque(src)
+	const opaqueMid = 255 << midBits
 	for y := rowLo; y < rowHi; y++ {
 		read(b.Min.Y+y, row)
 		out := mid[(y-rowLo)*tw*4 : (y-rowLo+1)*tw*4]
@@ -109,12 +112,22 @@ func resample(src image.Image, tw, th int, f filter) *image.NRGBA {
 			w := xt.w[x*n : x*n+n]
 			w = w[:len(s)] // lets the compiler drop the bounds check on w[k]
 			var r, g, bl, a int32
-			for k, p := range s {
-				wk := w[k]
-				r += wk * int32(p[0])
-				g += wk * int32(p[1])
-				bl += wk * int32(p[2])
-				a += wk * int32(p[3])
+			if opaqueSrc {
+				for k, p := range s {
+					wk := w[k]
+					r += wk * int32(p[0])
+					g += wk * int32(p[1])
+					bl += wk * int32(p[2])
+				}
+				a = opaqueMid << (weightBits - midBits)
+			} else {
+				for k, p := range s {
+					wk := w[k]
+					r += wk * int32(p[0])
+					g += wk * int32(p[1])
+					bl += wk * int32(p[2])
+					a += wk * int32(p[3])
+				}
 			}
 			const sh = weightBits - midBits
 			o := out[4*x : 4*x+4 : 4*x+4]
@@ -172,4 +185,41 @@ func clampShift(v int64, shift int) int64 {
 		return 255
 	}
 	return v
+}
+
+// isOpaque reports, cheaply, whether every pixel of src is opaque: by type
+// where the type says so, by a scan of the alpha bytes otherwise (a
+// fraction of the cost of filtering them).
+func isOpaque(src image.Image) bool {
+	switch m := src.(type) {
+	case *image.YCbCr, *image.Gray, *image.CMYK:
+		return true
+	case *vp8Image:
+		return m.a == nil
+	case *image.NRGBA:
+		return alphaAllOpaque(m.Pix, m.Stride, m.Rect)
+	case *image.RGBA:
+		return alphaAllOpaque(m.Pix, m.Stride, m.Rect)
+	case *image.Paletted:
+		for _, c := range m.Palette {
+			if _, _, _, a := c.RGBA(); a != 0xFFFF {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func alphaAllOpaque(pix []uint8, stride int, r image.Rectangle) bool {
+	w := 4 * r.Dx()
+	for y := 0; y < r.Dy(); y++ {
+		row := pix[y*stride : y*stride+w]
+		for i := 3; i < len(row); i += 4 {
+			if row[i] != 0xFF {
+				return false
+			}
+		}
+	}
+	return true
 }
