@@ -51,6 +51,7 @@ func main() {
 	out := flag.String("out", "docs/benchmarks.md", "the Markdown file to write")
 	pkgs := flag.String("pkgs", "./store/ ./thumbs/ ./watcher/ ./ui/...", "the packages whose benchmarks run")
 	bench := flag.String("bench", "^Benchmark[^Z]", "which benchmarks (-bench of go test)")
+	windowN := flag.Int("window", 100_000, "attachments in the window benchmark's store (0: skip it)")
 	flag.Parse()
 	args := append([]string{"test", "-run", "^$", "-bench", *bench, "-benchtime", "1x", "-timeout", "90m"}, strings.Fields(*pkgs)...)
 	cmd := exec.Command("go", args...)
@@ -59,6 +60,14 @@ func main() {
 	cmd.Stderr = os.Stderr
 	runErr := cmd.Run()
 	results := parse(raw.String())
+	if *windowN > 0 {
+		w, err := windowBench(*windowN)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable: window benchmark:", err)
+			results = append(results, result{name: "BenchmarkWindow", metrics: [][2]string{{"not", "measured: " + strings.ReplaceAll(err.Error(), "|", "/")}}})
+		}
+		results = append(results, w...)
+	}
 	if len(results) == 0 {
 		fmt.Fprintln(os.Stderr, "benchtable: no benchmark reported a result")
 		os.Exit(1)

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// windowBench measures the real window under Xvfb on a generated store of n
+// attachments with a warm thumbnail cache: the time to the first screen of
+// thumbnails, and the peak RSS after scrolling top to bottom, beside the
+// peak RSS of an empty Fyne window measured in the same run.
+func windowBench(n int) ([]result, error) {
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		return nil, fmt.Errorf("Xvfb is not installed")
+	}
+	work, err := os.MkdirTemp("", "lashview-winbench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "lashview")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build: %v %s", err, out)
+	}
+	env := append(os.Environ(), "HOME="+work, "XDG_CACHE_HOME="+filepath.Join(work, "cache"),
+		"XDG_CONFIG_HOME="+filepath.Join(work, "config"), "XDG_DATA_HOME="+filepath.Join(work, "data"))
+	storeDir := filepath.Join(work, "store")
+	fmt.Printf("window: writing %d attachments and their thumbnails\n", n)
+	gen := exec.Command("go", "test", "-count=1", "-timeout", "60m", "-run", "^TestMakeBenchStore$", "./ui/")
+	gen.Env = append(env, "LASHVIEW_BENCH_STORE="+storeDir, "LASHVIEW_BENCH_N="+strconv.Itoa(n))
+	if out, err := gen.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("generating the store: %v %s", err, out)
+	}
+	display := ":" + strconv.Itoa(90+os.Getpid()%50)
+	xvfb := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-noreset", "-nolisten", "tcp")
+	if err := xvfb.Start(); err != nil {
+		return nil, err
+	}
+	defer func() { xvfb.Process.Kill(); xvfb.Wait() }()
+	time.Sleep(time.Second)
+	env = append(env, "DISPLAY="+display)
+	probe := func(mode string, args ...string) ([]string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = append(env, "LASHVIEW_PROBE="+mode, "LASHVIEW_PROBE_START="+strconv.FormatInt(time.Now().UnixNano(), 10))
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		var lines []string
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if l, ok := strings.CutPrefix(sc.Text(), "lashview probe: "); ok {
+				fmt.Println("window:", l)
+				lines = append(lines, l)
+			}
+		}
+		return lines, cmd.Wait()
+	}
+	empty, err := probe("empty")
+	if err != nil {
+		return nil, fmt.Errorf("empty window: %v", err)
+	}
+	full, err := probe("scroll", "--store", storeDir)
+	if err != nil {
+		return nil, fmt.Errorf("window on the store: %v", err)
+	}
+	num := func(lines []string, re string) (float64, bool) {
+		r := regexp.MustCompile(re)
+		for _, l := range lines {
+			if m := r.FindStringSubmatch(l); m != nil {
+				v, err := strconv.ParseFloat(m[1], 64)
+				return v, err == nil
+			}
+		}
+		return 0, false
+	}
+	emptyRSS, ok1 := num(empty, `peak RSS (\d+) MB`)
+	first, ok2 := num(full, `first screen of thumbnails: (\d+) ms`)
+	scrollRSS, ok3 := num(full, `scrolled .* peak RSS (\d+) MB`)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, fmt.Errorf("the probe did not report every figure: %q %q", empty, full)
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return []result{
+		{name: "BenchmarkWindowFirstScreen", metrics: [][2]string{{f(first), "ms-to-first-screen"}, {strconv.Itoa(n), "attachments"}}},
+		{name: "BenchmarkWindowScrollPeakRSS", metrics: [][2]string{{strconv.FormatFloat(scrollRSS/emptyRSS, 'f', 2, 64), "x-empty-window-RSS"}, {f(scrollRSS), "peak-RSS-MB"}, {f(emptyRSS), "empty-window-peak-RSS-MB"}}},
+	}, nil
+}
