@@ -37,18 +37,20 @@ type limits struct {
 	maxPixels int64
 	budget    *budget // nil: unbounded
 	pureGo    bool
+	wholePNG  bool // tests: image/png instead of the streaming decoder
 }
 
 // header is what the guard learned before decoding any pixel.
 type header struct {
-	format   string // "png", "jpeg", "gif", "webp", "bmp"
-	w, h     int    // as stored, before EXIF orientation
-	jpeg     jpegInfo
-	jpegGray bool
-	jpegCMYK bool
-	pngBits  int // bits per pixel of a PNG
-	animated bool
-	bmp      *bmpBitfields // set when x/image/bmp cannot read the file
+	format    string // "png", "jpeg", "gif", "webp", "bmp"
+	w, h      int    // as stored, before EXIF orientation
+	jpeg      jpegInfo
+	jpegGray  bool
+	jpegCMYK  bool
+	pngBits   int  // bits per pixel of a PNG
+	pngStream bool // a PNG that pngStream reads
+	animated  bool
+	bmp       *bmpBitfields // set when x/image/bmp cannot read the file
 }
 
 // recorder passes reads through and keeps a copy of what it read while
@@ -159,6 +161,7 @@ func readHeader(rec *recorder, size int64, maxPixels int64) (header, error) {
 		cfg, err = png.DecodeConfig(cfgReader)
 		if err == nil && n >= 29 {
 			hd.pngBits = pngBitsPerPixel(head[24], head[25])
+			hd.pngStream = pngStreamable(head)
 		}
 	case "jpeg":
 		cfg, err = jpeg.DecodeConfig(cfgReader)
@@ -283,6 +286,14 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 	const slack = 1 << 20
 	switch hd.format {
 	case "png":
+		if hd.pngStream {
+			// Rows, and the box-shrunk picture; whole only when small.
+			tw, th := fitBox(hd.w, hd.h, px)
+			if k := int64(min(hd.w/(2*tw), hd.h/(2*th))); k >= 2 {
+				return 4*p/(k*k) + slack
+			}
+			return 4*p + slack
+		}
 		if hd.pngBits > 32 {
 			return 8*p + slack // image/png keeps 16-bit samples
 		}
@@ -344,6 +355,14 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		wantH      = hd.h
 		orientCode = 1
 	)
+	if hd.format == "png" && hd.pngStream && !lim.wholePNG {
+		tw, th := fitBox(hd.w, hd.h, px)
+		img, err := shrinkPNGStream(stream, hd.w, hd.h, tw, th)
+		if err != nil {
+			return nil, pngFailure(err)
+		}
+		return img, nil
+	}
 	switch hd.format {
 	case "jpeg":
 		orientCode = hd.jpeg.orientation
@@ -371,17 +390,7 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		}
 	}
 	if err != nil {
-		var f *Failure
-		if errors.As(err, &f) {
-			return nil, f
-		}
-		if errors.Is(err, ErrHeaderLies) {
-			return nil, failf(ErrHeaderLies, "%v", err)
-		}
-		err = noEOF(err)
-		// Decoders prefix their own name ("png: invalid format"); say it once.
-		msg := strings.TrimPrefix(err.Error(), hd.format+": ")
-		return nil, &Failure{Reason: hd.format + " decode: " + msg, cause: err}
+		return nil, decodeFailure(hd.format, err)
 	}
 	if b := img.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
 		return nil, failf(ErrHeaderLies, "%s header says %dx%d, the data decodes to %dx%d",
@@ -399,6 +408,23 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 	}
 	return orient(resizeTo(img, tw, th), orientCode), nil
 }
+
+// decodeFailure turns a decoder's error into a Failure.
+func decodeFailure(format string, err error) error {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f
+	}
+	if errors.Is(err, ErrHeaderLies) {
+		return failf(ErrHeaderLies, "%v", err)
+	}
+	err = noEOF(err)
+	// Decoders prefix their own name ("png: invalid format"); say it once.
+	msg := strings.TrimPrefix(err.Error(), format+": ")
+	return &Failure{Reason: format + " decode: " + msg, cause: err}
+}
+
+func pngFailure(err error) error { return decodeFailure("png", err) }
 
 // decodeJPEG decodes a JPEG, scaled down by libjpeg-turbo when built in and
 // the file allows, else at full size by Go. It returns the image and the

@@ -63,100 +63,145 @@ func toNRGBA(src image.Image) *image.NRGBA {
 func boxShrink(src image.Image, k int) *image.NRGBA {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
-	ow, oh := (sw+k-1)/k, (sh+k-1)/k
-	dst := image.NewNRGBA(image.Rect(0, 0, ow, oh))
 	switch m := src.(type) {
 	case *image.YCbCr:
+		dst := image.NewNRGBA(image.Rect(0, 0, (sw+k-1)/k, (sh+k-1)/k))
 		boxShrinkYCbCr(m, k, dst, color.YCbCrToRGB)
 		return dst
 	case *vp8Image:
 		if m.a == nil {
+			dst := image.NewNRGBA(image.Rect(0, 0, (sw+k-1)/k, (sh+k-1)/k))
 			boxShrinkYCbCr(m.YCbCr, k, dst, videoYCbCrToRGB)
 			return dst
 		}
 	}
-	// Sums are 64-bit: k×k pixels of 255×255 overflow 32 bits past k=256.
-	sums := make([]uint64, 4*ow)
-	swar := newSwarRows(k, ow, sw)
-	var addRow func(y int)
+	acc := newBoxAccum(sw, sh, k)
 	switch m := src.(type) {
 	case *image.NRGBA:
-		addRow = func(y int) {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
 			i := m.PixOffset(b.Min.X, y)
-			row := m.Pix[i : i+4*sw]
-			// Most rows of most pictures are opaque: sum them four
-			// channels at a time. A row with any transparency is summed
-			// again with colour weighted by alpha (colour×alpha, later
-			// divided by the alpha sum), so hidden colour does not bleed.
-			if swar.add(row, sums, true) {
-				return
-			}
-			q := unsafeQuads(row)
-			for ox := 0; ox < ow; ox++ {
-				x0, x1 := ox*k, min((ox+1)*k, sw)
-				var r, g, bl, a uint64
-				for _, p := range q[x0:x1] {
-					pa := uint64(p[3])
-					r += uint64(p[0]) * pa
-					g += uint64(p[1]) * pa
-					bl += uint64(p[2]) * pa
-					a += pa
-				}
-				s := sums[4*ox : 4*ox+4 : 4*ox+4]
-				s[0] += r
-				s[1] += g
-				s[2] += bl
-				s[3] += a
-			}
+			acc.addNRGBA(m.Pix[i : i+4*sw])
 		}
 	case *image.RGBA:
-		// Already premultiplied: plain sums, scaled by 255 to match the
-		// NRGBA footing.
-		addRow = func(y int) {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
 			i := m.PixOffset(b.Min.X, y)
-			row := m.Pix[i : i+4*sw]
-			if !swar.add(row, sums, false) {
-				addRowPremultiplied(unsafeQuads(row), k, ow, sums)
+			acc.addPremultiplied(m.Pix[i : i+4*sw])
+		}
+	case *image.Paletted:
+		// Through NRGBA, not premultiplied 8-bit colour: weighting by
+		// alpha in the sums is exact, and matches the streaming PNG path.
+		var lut [256][4]uint8
+		for i, c := range m.Palette {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			lut[i] = [4]uint8{n.R, n.G, n.B, n.A}
+		}
+		buf := make([]uint8, 4*sw)
+		q := unsafeQuads(buf)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			i := m.PixOffset(b.Min.X, y)
+			for x, v := range m.Pix[i : i+sw] {
+				q[x] = lut[v]
 			}
+			acc.addNRGBA(buf)
 		}
 	default:
-		// Other types arrive premultiplied from rowReader.
 		read := rowReader(src)
 		buf := make([]uint8, 4*sw)
-		addRow = func(y int) {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
 			read(y, buf)
-			if !swar.add(buf, sums, false) {
-				addRowPremultiplied(unsafeQuads(buf), k, ow, sums)
-			}
+			acc.addPremultiplied(buf)
 		}
 	}
-	for oy := 0; oy < oh; oy++ {
-		clear(sums)
-		y0, y1 := oy*k, min((oy+1)*k, sh)
-		for y := y0; y < y1; y++ {
-			addRow(b.Min.Y + y)
-		}
-		swar.flush(sums)
-		d := dst.Pix[oy*dst.Stride:]
-		for ox := 0; ox < ow; ox++ {
-			n := uint64((min((ox+1)*k, sw) - ox*k) * (y1 - y0))
-			s := sums[4*ox : 4*ox+4 : 4*ox+4]
-			o := d[4*ox : 4*ox+4 : 4*ox+4]
-			if s[3] == 0 {
-				o[0], o[1], o[2], o[3] = 0, 0, 0, 0
-				continue
+	return acc.dst
+}
+
+// boxAccum averages k×k blocks of an sw×sh picture whose rows are pushed
+// to it in order, top to bottom; a streaming decoder can feed it without
+// the full-size picture ever existing.
+type boxAccum struct {
+	k, sw, sh int
+	sums      []uint64 // per output column: colour×alpha sums, alpha sum
+	swar      *swarRows
+	dst       *image.NRGBA
+	y         int // rows added
+}
+
+func newBoxAccum(sw, sh, k int) *boxAccum {
+	ow, oh := (sw+k-1)/k, (sh+k-1)/k
+	return &boxAccum{
+		k: k, sw: sw, sh: sh,
+		// 64-bit: k×k pixels of 255×255 overflow 32 bits past k=256.
+		sums: make([]uint64, 4*ow),
+		swar: newSwarRows(k, ow, sw),
+		dst:  image.NewNRGBA(image.Rect(0, 0, ow, oh)),
+	}
+}
+
+// addNRGBA adds the next row, non-premultiplied RGBA. Most rows of most
+// pictures are opaque and are summed four channels at a time; a row with
+// any transparency is summed with colour weighted by alpha (colour×alpha,
+// later divided by the alpha sum), so hidden colour does not bleed.
+func (a *boxAccum) addNRGBA(row []uint8) {
+	if !a.swar.add(row, a.sums, true) {
+		q := unsafeQuads(row)
+		k, sw := a.k, a.sw
+		for ox := range len(a.sums) / 4 {
+			x0, x1 := ox*k, min((ox+1)*k, sw)
+			var r, g, bl, al uint64
+			for _, p := range q[x0:x1] {
+				pa := uint64(p[3])
+				r += uint64(p[0]) * pa
+				g += uint64(p[1]) * pa
+				bl += uint64(p[2]) * pa
+				al += pa
 			}
-			// Colour: Σ colour×alpha / Σ alpha. Alpha: Σ alpha / n. One
-			// float division and multiplies: four 64-bit integer
-			// divisions per pixel were most of the cost.
-			inv := 1 / float64(s[3])
-			o[0] = uint8(float64(s[0])*inv + 0.5)
-			o[1] = uint8(float64(s[1])*inv + 0.5)
-			o[2] = uint8(float64(s[2])*inv + 0.5)
-			o[3] = uint8(float64(s[3])/float64(n) + 0.5)
+			s := a.sums[4*ox : 4*ox+4 : 4*ox+4]
+			s[0] += r
+			s[1] += g
+			s[2] += bl
+			s[3] += al
 		}
 	}
-	return dst
+	a.advance()
+}
+
+// addPremultiplied adds the next row, premultiplied RGBA.
+func (a *boxAccum) addPremultiplied(row []uint8) {
+	if !a.swar.add(row, a.sums, false) {
+		addRowPremultiplied(unsafeQuads(row), a.k, len(a.sums)/4, a.sums)
+	}
+	a.advance()
+}
+
+// advance counts a row and, at the end of a block of rows (or of the
+// picture), writes an output row.
+func (a *boxAccum) advance() {
+	a.y++
+	if a.y%a.k != 0 && a.y != a.sh {
+		return
+	}
+	a.swar.flush(a.sums)
+	oy := (a.y - 1) / a.k
+	rows := a.y - oy*a.k
+	d := a.dst.Pix[oy*a.dst.Stride:]
+	for ox := range len(a.sums) / 4 {
+		n := uint64((min((ox+1)*a.k, a.sw) - ox*a.k) * rows)
+		s := a.sums[4*ox : 4*ox+4 : 4*ox+4]
+		o := d[4*ox : 4*ox+4 : 4*ox+4]
+		if s[3] == 0 {
+			o[0], o[1], o[2], o[3] = 0, 0, 0, 0
+			continue
+		}
+		// Colour: Σ colour×alpha / Σ alpha. Alpha: Σ alpha / n. One
+		// float division and multiplies: four 64-bit integer divisions
+		// per pixel were most of the cost.
+		inv := 1 / float64(s[3])
+		o[0] = uint8(float64(s[0])*inv + 0.5)
+		o[1] = uint8(float64(s[1])*inv + 0.5)
+		o[2] = uint8(float64(s[2])*inv + 0.5)
+		o[3] = uint8(float64(s[3])/float64(n) + 0.5)
+	}
+	clear(a.sums)
 }
 
 // swarMaxK is the largest block for which a swarRows' 16-bit lanes cannot
@@ -396,10 +441,13 @@ func rowReader(src image.Image) func(y int, dst []uint8) {
 			}
 		}
 	case *image.Paletted:
+		// Premultiplied with the same rounding as the NRGBA reader above,
+		// so a palette image and its NRGBA twin filter identically.
 		var lut [256][4]uint8
 		for i, c := range m.Palette {
-			r, g, bl, a := c.RGBA()
-			lut[i] = [4]uint8{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), uint8(a >> 8)}
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			a := uint32(n.A)
+			lut[i] = [4]uint8{uint8((uint32(n.R)*a + 127) / 255), uint8((uint32(n.G)*a + 127) / 255), uint8((uint32(n.B)*a + 127) / 255), n.A}
 		}
 		return func(y int, dst []uint8) {
 			i := m.PixOffset(b.Min.X, y)
