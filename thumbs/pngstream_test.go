@@ -147,7 +147,9 @@ func pngCorpus(t testing.TB) map[string][]byte {
 	return out
 }
 
-func itoa(v int) string { return string(rune('0'+v/100%10)) + string(rune('0'+v/10%10)) + string(rune('0'+v%10)) }
+func itoa(v int) string {
+	return string(rune('0'+v/100%10)) + string(rune('0'+v/10%10)) + string(rune('0'+v%10))
+}
 
 func thumbBoth(t testing.TB, data []byte, px int) (stream, whole *image.NRGBA, errS, errW error) {
 	lim := limits{ctx: context.Background(), maxPixels: DefaultMaxPixels}
@@ -270,4 +272,3 @@ func FuzzPNGStream(f *testing.F) {
 		}
 	})
 }
-
