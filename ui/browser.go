@@ -189,6 +189,7 @@ func (b *Browser) Open(dir string) {
 	b.viewer.close()
 	b.cat.reset()
 	b.sel.clear()
+	b.ed.storeChanged()
 	b.fresh = map[store.ID]time.Time{}
 	b.thumbErrs = map[store.ID]error{}
 	b.isDemo = b.cfg.DemoDir != "" && filepath.Clean(dir) == filepath.Clean(b.cfg.DemoDir)

@@ -91,6 +91,7 @@ func (e *editor) installShortcuts() {
 		case "Store":
 			menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
 				fyne.NewMenuItem("Import Images…", e.chooseImport),
+				fyne.NewMenuItem("Import a Folder of Images…", e.chooseImportFolder),
 				fyne.NewMenuItem("Store Health…", e.showHealth))
 		case "Edit":
 			menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
@@ -105,6 +106,27 @@ func (e *editor) installShortcuts() {
 		}
 	}
 	b.win.SetMainMenu(m)
+}
+
+// storeChanged forgets what belonged to the store that was open: the
+// undo banner, an import, a relabel in progress, the Health view and badge.
+func (e *editor) storeChanged() {
+	e.undo = nil
+	e.hideUndo()
+	if e.imp.running() {
+		e.imp.done()
+	}
+	if e.relabel.title != nil {
+		e.relabel.follow("")
+	}
+	if e.health != nil {
+		if e.health.cancel != nil {
+			e.health.cancel()
+		}
+		e.health.dlg.Hide()
+		e.health = nil
+	}
+	e.setHealthBadge(0)
 }
 
 // confirmTrash reports whether a move to the Trash asks first.

@@ -177,7 +177,8 @@ func TestDropHandler(t *testing.T) {
 		"Imported 3 images",
 		fmt.Sprintf("again.png was already in the store, labelled “%s”", *dupMeta.Label),
 		"notes.txt: not a PNG, JPEG, GIF, WebP or BMP image",
-		"1 file in the dropped folders is not images and left alone",
+		"1 file was not imported",
+		"1 file in the dropped folders is not an image and was left alone",
 	} {
 		if !strings.Contains(msg, s) {
 			t.Errorf("the message lacks %q; it says:\n%s", s, msg)

@@ -66,6 +66,7 @@ func (e *editor) showHealth() {
 	}
 	if e.health == nil || e.health.st != e.b.st {
 		e.health = newHealthView(e)
+		e.setHealthBadge(0) // the badge was about another store
 	}
 	e.health.dlg.Show()
 	e.health.scan()

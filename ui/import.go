@@ -38,6 +38,7 @@ type importView struct {
 	text   *widget.Label
 	bar    *widget.ProgressBar
 	cancel context.CancelFunc // ends the import running; nil when none is
+	gen    int                // bumps with every import: a late finish of an old one is ignored
 }
 
 func newImportView(e *editor) *importView {
@@ -120,6 +121,26 @@ func (e *editor) chooseImport() {
 	d.Show()
 }
 
+// chooseImportFolder asks for a folder and imports the images inside it,
+// as dropping the folder would.
+func (e *editor) chooseImportFolder() {
+	if !e.storeReady("import images") {
+		return
+	}
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil {
+			e.b.showError(fmt.Errorf("cannot open that folder: %w", err))
+			return
+		}
+		if u == nil {
+			return // cancelled
+		}
+		e.importPaths([]string{u.Path()})
+	}, e.b.win)
+	d.Resize(fyne.NewSize(760, 520))
+	d.Show()
+}
+
 // importPaths is the named drop handler's work (and Import…'s): it puts
 // the files, and the images inside folders, into the store in the
 // background with store.Put, labelled with the file name as `lashview put`
@@ -141,16 +162,21 @@ func (e *editor) importPaths(paths []string) {
 	st := b.st
 	ctx, cancel := context.WithCancel(b.storeCtx)
 	e.imp.cancel = cancel
-	e.imp.show("Looking at what was dropped…", 0)
+	e.imp.gen++
+	gen := e.imp.gen
+	if manyOrFolder(paths) {
+		// Walking a big folder takes a while: show the strip (and Cancel) now.
+		e.imp.show("Looking at what was dropped…", 0)
+	}
 	go func() {
 		p := planImport(ctx, paths)
 		b.q.post(func() {
 			if st != b.st {
 				cancel()
-				e.imp.done()
+				e.imp.finish(gen)
 				return
 			}
-			start := func() { e.runImport(ctx, st, p) }
+			start := func() { e.runImport(ctx, gen, st, p) }
 			inFolders := 0
 			for _, c := range p.files {
 				if c.inFolder {
@@ -163,7 +189,7 @@ func (e *editor) importPaths(paths []string) {
 					func(ok bool) {
 						if !ok {
 							cancel()
-							e.imp.done()
+							e.imp.finish(gen)
 							e.report(p, importOutcome{canceled: true})
 							return
 						}
@@ -174,6 +200,15 @@ func (e *editor) importPaths(paths []string) {
 			start()
 		})
 	}()
+}
+
+// manyOrFolder reports whether a drop is several files or holds a folder.
+func manyOrFolder(paths []string) bool {
+	if len(paths) > 1 {
+		return true
+	}
+	fi, err := os.Stat(paths[0])
+	return err == nil && fi.IsDir()
 }
 
 // planImport walks what was dropped: files are candidates, folders are
@@ -260,7 +295,7 @@ func sniffFile(path string) (store.MediaType, error) {
 
 // runImport puts the planned files one by one, reporting progress to the
 // strip at most ten times a second.
-func (e *editor) runImport(ctx context.Context, st *store.Store, p plan) {
+func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan) {
 	b := e.b
 	showBar := len(p.files) > 1 || p.bytes >= barAbove
 	if showBar {
@@ -281,6 +316,9 @@ func (e *editor) runImport(ctx context.Context, st *store.Store, p plan) {
 			last = time.Now()
 			fd, bd := int(filesDone.Load()), bytesDone.Load()
 			b.q.post(func() {
+				if gen != e.imp.gen {
+					return
+				}
 				frac := 0.0
 				if p.bytes > 0 {
 					frac = float64(bd) / float64(p.bytes)
@@ -311,7 +349,7 @@ func (e *editor) runImport(ctx context.Context, st *store.Store, p plan) {
 			}
 		}
 		b.q.post(func() {
-			e.imp.done()
+			e.imp.finish(gen)
 			if st != b.st {
 				return
 			}
@@ -414,17 +452,22 @@ func (e *editor) report(p plan, out importOutcome) {
 	}
 	refused := append(append([]refusal{}, p.refused...), out.failed...)
 	if len(refused) > 0 {
-		lines := []string{fmt.Sprintf("%s not imported (lash stores only %s images):", plural(len(refused), "file was"), store.AcceptedTypes)}
+		head := "1 file was"
 		if len(refused) > 1 {
-			lines[0] = fmt.Sprintf("%d files were not imported (lash stores only %s images):", len(refused), store.AcceptedTypes)
+			head = fmt.Sprintf("%d files were", len(refused))
 		}
+		lines := []string{fmt.Sprintf("%s not imported (lash stores only %s images):", head, store.AcceptedTypes)}
 		for _, r := range refused {
 			lines = append(lines, fmt.Sprintf("• %s: %s", filepath.Base(r.path), r.why))
 		}
 		parts = append(parts, strings.Join(lines, "\n"))
 	}
 	if p.skipped > 0 {
-		parts = append(parts, fmt.Sprintf("%s in the dropped folders %s not images and left alone.", plural(p.skipped, "file"), map[bool]string{true: "is", false: "are"}[p.skipped == 1]))
+		what := "1 file in the dropped folders is not an image and was left alone."
+		if p.skipped > 1 {
+			what = fmt.Sprintf("%d files in the dropped folders are not images and were left alone.", p.skipped)
+		}
+		parts = append(parts, what)
 	}
 	b.flash(summary)
 	if len(parts) > 0 {
@@ -439,6 +482,13 @@ func (v *importView) show(text string, frac float64) {
 	if !v.box.Visible() {
 		v.box.Show()
 		v.e.banner.Refresh()
+	}
+}
+
+// finish ends import gen, unless another has started since.
+func (v *importView) finish(gen int) {
+	if gen == v.gen {
+		v.done()
 	}
 }
 
