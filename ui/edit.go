@@ -44,6 +44,11 @@ type editor struct {
 	health  *healthView
 	// healthFound is how many problems the last health scan found (-1: none yet).
 	healthFound int
+
+	// confirmItem is the menu's "Ask Before Moving to the Trash", ticked
+	// while the preference is on.
+	confirmItem *fyne.MenuItem
+	menu        *fyne.MainMenu
 }
 
 func newEditor(b *Browser) *editor {
@@ -81,11 +86,8 @@ func (e *editor) installShortcuts() {
 	}
 	confirm := fyne.NewMenuItem("Ask Before Moving to the Trash", nil)
 	confirm.Checked = e.confirmTrash()
-	confirm.Action = func() {
-		e.setConfirmTrash(!e.confirmTrash())
-		confirm.Checked = e.confirmTrash()
-		m.Refresh()
-	}
+	confirm.Action = func() { e.setConfirmTrash(!e.confirmTrash()) }
+	e.confirmItem, e.menu = confirm, m
 	for _, menu := range m.Items {
 		switch menu.Label {
 		case "Store":
@@ -134,7 +136,14 @@ func (e *editor) confirmTrash() bool {
 	return e.b.prefs.p.BoolWithFallback(prefConfirmTrash, true)
 }
 
-func (e *editor) setConfirmTrash(on bool) { e.b.prefs.p.SetBool(prefConfirmTrash, on) }
+// setConfirmTrash switches the question on or off and ticks the menu item.
+func (e *editor) setConfirmTrash(on bool) {
+	e.b.prefs.p.SetBool(prefConfirmTrash, on)
+	if e.confirmItem != nil {
+		e.confirmItem.Checked = on
+		e.menu.Refresh()
+	}
+}
 
 // storeReady reports whether a store is open in the grid view; otherwise it
 // says why nothing can be done.

@@ -297,6 +297,9 @@ func TestTrashAndUndo(t *testing.T) {
 
 	// Again without asking, undone with Ctrl+Z; Ctrl+A first selects all.
 	h.b.ed.setConfirmTrash(false)
+	if h.b.ed.confirmItem == nil || h.b.ed.confirmItem.Checked {
+		t.Error("the menu still ticks Ask Before Moving to the Trash")
+	}
 	h.b.click(newest[0], 0)
 	h.w.Canvas().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutSelectAll{})
 	if len(h.b.sel.ids) != len(newest) {
@@ -432,7 +435,7 @@ func TestHealthFixAll(t *testing.T) {
 	if len(hv.verified) == 0 {
 		t.Error("verify found nothing in the messy store")
 	}
-	if !strings.Contains(overlayText(h.w), "Verify (") {
+	if !strings.Contains(overlayText(h.w), "Verify: corrupt (") {
 		t.Error("verify's findings are not listed")
 	}
 }

@@ -60,12 +60,15 @@ func (e *editor) saveCopy() {
 func copyName(a store.Attachment) string {
 	name := a.ID.Short()
 	if a.Label != nil && strings.TrimSpace(*a.Label) != "" {
-		name = strings.Map(func(r rune) rune {
-			if r == '/' || r == 0 || r < ' ' {
+		name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+			switch {
+			case r == '/':
 				return '_'
+			case r < ' ' || r == 0x7f:
+				return ' '
 			}
 			return r
-		}, oneLine(*a.Label))
+		}, *a.Label)), " ")
 	}
 	ext := a.MediaType.Ext()
 	if a.MediaType == "" {

@@ -301,12 +301,24 @@ func (h *healthView) show() {
 		}
 		h.list.Add(widget.NewSeparator())
 	}
-	if len(h.verified) > 0 {
-		h.list.Add(heading(fmt.Sprintf("Verify (%d)", len(h.verified))))
-		for _, r := range h.verified {
-			h.list.Add(wrapped(fmt.Sprintf("• %s %s — %s", r.ID.Short(), r.Status, r.Detail)))
-			h.list.Add(indent(wrapped(verifyExplain[r.Status])))
+	byStatus := map[store.VerifyStatus][]store.VerifyResult{}
+	var statuses []store.VerifyStatus
+	for _, r := range h.verified {
+		if byStatus[r.Status] == nil {
+			statuses = append(statuses, r.Status)
 		}
+		byStatus[r.Status] = append(byStatus[r.Status], r)
+	}
+	sort.Slice(statuses, func(i, j int) bool { return statuses[i] < statuses[j] })
+	for _, s := range statuses {
+		rs := byStatus[s]
+		h.list.Add(heading(fmt.Sprintf("Verify: %s (%d)", badgeText(store.Status(s)), len(rs))))
+		h.list.Add(wrapped(verifyExplain[s]))
+		for _, r := range rs {
+			h.list.Add(wrapped(fmt.Sprintf("• %s — %s", r.ID, r.Detail)))
+		}
+		h.list.Add(indent(wrapped("Left as it is: verify only reports; nothing is changed.")))
+		h.list.Add(widget.NewSeparator())
 	}
 	n := len(problems) + len(h.verified)
 	switch {

@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"lashview/store"
+)
+
+func TestCopyName(t *testing.T) {
+	id := store.ID("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	s := func(v string) *string { return &v }
+	for _, c := range []struct {
+		label *string
+		mt    store.MediaType
+		want  string
+	}{
+		{nil, store.PNG, "0123456789ab.png"},
+		{s("  "), store.JPEG, "0123456789ab.jpg"},
+		{s("holiday.png"), store.PNG, "holiday.png"},
+		{s("holiday.PNG"), store.PNG, "holiday.PNG"},
+		{s("scan.png"), store.JPEG, "scan.jpg"},
+		{s("a/b\nc"), store.GIF, "a_b c.gif"},
+		{s("notes"), "", "notes"},
+	} {
+		a := store.Attachment{ID: id, Label: c.label, MediaType: c.mt}
+		if got := copyName(a); got != c.want {
+			t.Errorf("copyName(%v, %s) = %q, want %q", c.label, c.mt, got, c.want)
+		}
+	}
+}
+
+// The copy "Open with…" hands to the desktop holds the blob's bytes under a
+// name with the right extension; the store is not touched.
+func TestExportTemp(t *testing.T) {
+	dir, newest := cleanStore(t)
+	st := store.New(dir)
+	before := snapshot(t, dir)
+	a, ok := st.Examine(newest[0])
+	if !ok {
+		t.Fatal("no attachment")
+	}
+	path, err := exportTemp(st, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	data, _, err := st.Get(a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Errorf("the exported copy differs from the blob (%v)", err)
+	}
+	if filepath.Ext(path) != a.MediaType.Ext() {
+		t.Errorf("exported as %s, want the extension %s", path, a.MediaType.Ext())
+	}
+	sameFiles(t, "after the export", snapshot(t, dir), before)
+}
