@@ -472,3 +472,38 @@ func TestHealthFixSelected(t *testing.T) {
 		}
 	}
 }
+
+// Several files show the progress strip with Cancel; cancelling leaves the
+// store as it was.
+func TestDropCancel(t *testing.T) {
+	dir, _ := cleanStore(t)
+	h := newHarness(t, dir)
+	h.loaded()
+	before := snapshot(t, dir)
+	src := t.TempDir()
+	var uris []fyne.URI
+	for i := 0; i < 3; i++ {
+		p := filepath.Join(src, fmt.Sprintf("%d.png", i))
+		writeFile(t, p, pngBytes(t, color.RGBA{9, uint8(i), 9, 255}, 3, 3))
+		uris = append(uris, storage.NewFileURI(p))
+	}
+	h.b.onDropped(fyne.Position{}, uris)
+	if !h.b.ed.imp.box.Visible() || !h.b.ed.imp.running() {
+		t.Fatal("three files show no progress strip")
+	}
+	var cancel *widget.Button
+	for _, o := range test.LaidOutObjects(h.b.ed.imp.box) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Cancel" {
+			cancel = b
+		}
+	}
+	if cancel == nil {
+		t.Fatal("the progress strip has no Cancel button")
+	}
+	test.Tap(cancel)
+	h.settle(func() bool { return !h.b.ed.imp.running() })
+	sameFiles(t, "after Cancel", snapshot(t, dir), before)
+	if !strings.Contains(h.b.hoverL.Text, "cancelled") {
+		t.Errorf("the status bar says %q", h.b.hoverL.Text)
+	}
+}
