@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -97,9 +98,33 @@ type duplicate struct {
 }
 
 // chooseImport asks for image files (the Import… button) and imports them
-// as a drop would.
+// as a drop would. Fyne's file dialog picks one file, so the desktop's own
+// dialog (zenity or kdialog), which picks several, is used when there is one.
 func (e *editor) chooseImport() {
 	if !e.storeReady("import images") {
+		return
+	}
+	if cmd := nativeMultiOpen(); cmd != nil {
+		go func() {
+			out, err := cmd.Output()
+			e.b.q.post(func() {
+				var exit *exec.ExitError
+				switch {
+				case errors.As(err, &exit) && exit.ExitCode() == 1:
+					return // cancelled
+				case err != nil:
+					e.b.showError(fmt.Errorf("the file dialog %s failed: %w", cmd.Path, err))
+					return
+				}
+				var paths []string
+				for _, p := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+					if p != "" {
+						paths = append(paths, p)
+					}
+				}
+				e.importPaths(paths)
+			})
+		}()
 		return
 	}
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -119,6 +144,19 @@ func (e *editor) chooseImport() {
 	}, e.b.win)
 	d.Resize(fyne.NewSize(760, 520))
 	d.Show()
+}
+
+// nativeMultiOpen is the desktop's multi-file open dialog, printing one
+// path a line, or nil when neither zenity nor kdialog is installed.
+func nativeMultiOpen() *exec.Cmd {
+	if p, err := exec.LookPath("zenity"); err == nil {
+		return exec.Command(p, "--file-selection", "--multiple", "--separator=\n", "--title=Import images",
+			"--file-filter=Images | *.png *.PNG *.jpg *.jpeg *.JPG *.JPEG *.gif *.GIF *.webp *.WEBP *.bmp *.BMP", "--file-filter=All files | *")
+	}
+	if p, err := exec.LookPath("kdialog"); err == nil {
+		return exec.Command(p, "--getopenfilename", ".", "image/png image/jpeg image/gif image/webp image/bmp", "--multiple", "--separate-output", "--title", "Import images")
+	}
+	return nil
 }
 
 // chooseImportFolder asks for a folder and imports the images inside it,
