@@ -23,7 +23,7 @@ BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libjpeg62-turbo-dev
 # What the tests of the real window need besides: an X server without a
 # screen, screenshots, and an XDND drag source.
-TEST_PKGS := xvfb xauth x11-apps xdotool python3 python3-xlib imagemagick
+TEST_PKGS := xvfb xauth x11-apps x11-utils xdotool python3 python3-xlib imagemagick
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
