@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"lashview/store"
 )
 
@@ -169,8 +171,9 @@ func openStore(env *cliEnv, name, dir string) (*store.Store, bool) {
 	return s, true
 }
 
-// isTerminal reports whether f is a character device (a terminal).
+// isTerminal reports whether f is a terminal: a character device that
+// answers a terminal ioctl (/dev/null is a character device, not a terminal).
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

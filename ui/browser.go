@@ -401,6 +401,9 @@ func (b *Browser) rescan() {
 	b.refreshStatus()
 }
 
+// ShowTitle sets the window title from the store and its count now.
+func (b *Browser) ShowTitle() { b.win.SetTitle(b.title()) }
+
 // title is the window title: the store and its count.
 func (b *Browser) title() string {
 	if b.st == nil {

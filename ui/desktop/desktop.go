@@ -41,6 +41,12 @@ func Run(cfg ui.Config) {
 	w.SetOnClosed(b.Close)
 	w.SetMaster()
 	a.Lifecycle().SetOnStopped(b.Close)
+	// GLFW names the X11 window class after the title the window has when
+	// it is created: keep that "lashview", so desktops match the window to
+	// the .desktop entry (StartupWMClass) and its icon, and show the store
+	// and count once the window exists.
+	w.SetTitle("lashview")
+	a.Lifecycle().SetOnStarted(b.ShowTitle)
 	w.ShowAndRun()
 }
 
