@@ -114,12 +114,14 @@ func stillFromANMF(f []byte, cw, ch int) ([]byte, image.Rectangle, error) {
 
 // webpScale is how much larger than the thumbnail libwebp decodes (its
 // rescaler averages rows as it decodes, so the full-size picture never
-// exists); a Lanczos then makes the final size. Measured on 1280x800
-// screenshots (mean difference from a full-size Lanczos; CPU per
-// thumbnail, one core): 1.0, what vipsthumbnail does: 2.8/255, softer,
-// 14 ms; 1.25: 2.2/255, 17 ms; 1.5: 1.6/255, 18.5 ms; 2.0: 1.1/255, 25 ms.
-// vipsthumbnail spends about 22 ms per file on the same files.
-const webpScale = 1.5
+// exists); a Lanczos makes the final size when it is not 1. Measured on
+// 1280x800 screenshots (mean difference from a full-size Lanczos; CPU per
+// thumbnail, one core): 1.0: 2.8/255, 14 ms; 1.25: 2.2/255, 17 ms; 1.5:
+// 1.6/255, 18.5 ms; 2.0: 1.1/255, 25 ms. vipsthumbnail decodes at 1.0 too
+// (the same libwebp rescaler, so the same slightly softer result) and
+// spends about 22 ms a file. Anything above 1.0 left WebP short of twice
+// vipsthumbnail's speed on two cores, the target; so 1.0.
+const webpScale = 1.0
 
 // decodeStillWebP decodes a still WebP of w×h whose thumbnail will be
 // tw×th: with libwebp, a picture larger than webpScale times the target
