@@ -259,11 +259,19 @@ func (p *pngStream) toNRGBA(src, dst []uint8) {
 	case pngRGBA:
 		copy(dst, src[:4*w])
 	case pngRGB:
+		src = src[:3*w]
+		if !p.useTrans {
+			for x := range d {
+				s := src[3*x : 3*x+3 : 3*x+3]
+				d[x] = [4]uint8{s[0], s[1], s[2], 0xFF}
+			}
+			break
+		}
 		t := p.trans
 		for x := range d {
 			r, g, b := src[3*x], src[3*x+1], src[3*x+2]
 			a := uint8(0xFF)
-			if p.useTrans && r == t[1] && g == t[3] && b == t[5] {
+			if r == t[1] && g == t[3] && b == t[5] {
 				a = 0
 			}
 			d[x] = [4]uint8{r, g, b, a}
@@ -320,34 +328,42 @@ func unfilter(f byte, cur, prev []byte, bpp int) error {
 			cur[i] += uint8((int(cur[i-bpp]) + int(prev[i])) / 2)
 		}
 	case 4: // Paeth
-		for i := 0; i < bpp && i < len(cur); i++ {
-			cur[i] += prev[i]
-		}
-		for i := bpp; i < len(cur); i++ {
-			a, b, c := int(cur[i-bpp]), int(prev[i]), int(prev[i-bpp])
-			pa, pb, pc := b-c, a-c, a+b-2*c
-			if pa < 0 {
-				pa = -pa
-			}
-			if pb < 0 {
-				pb = -pb
-			}
-			if pc < 0 {
-				pc = -pc
-			}
-			switch {
-			case pa <= pb && pa <= pc:
-				cur[i] += uint8(a)
-			case pb <= pc:
-				cur[i] += uint8(b)
-			default:
-				cur[i] += uint8(c)
-			}
-		}
+		paeth(cur, prev, bpp)
 	default:
 		return errors.New("png: invalid format: bad filter type")
 	}
 	return nil
+}
+
+// paeth undoes the Paeth filter one channel at a time, so the left (a),
+// up (b) and up-left (c) neighbours stay in registers, with branch-free
+// absolute values; it is the costliest filter and screenshots use it most.
+func paeth(cur, prev []byte, bpp int) {
+	prev = prev[:len(cur)]
+	for ch := 0; ch < bpp; ch++ {
+		a, c := 0, 0
+		for i := ch; i < len(cur); i += bpp {
+			b := int(prev[i])
+			pa, pb := b-c, a-c
+			pc := iabs(pa + pb)
+			pa, pb = iabs(pa), iabs(pb)
+			switch {
+			case pa <= pb && pa <= pc:
+			case pb <= pc:
+				a = b
+			default:
+				a = c
+			}
+			a = (a + int(cur[i])) & 0xFF
+			cur[i] = uint8(a)
+			c = b
+		}
+	}
+}
+
+func iabs(x int) int {
+	m := x >> 63
+	return (x ^ m) - m
 }
 
 // idatReader presents consecutive IDAT chunks as one stream, checking each
