@@ -68,7 +68,23 @@ func newEditor(b *Browser) *editor {
 	e.imp = newImportView(e)
 	e.relabel = newRelabeler(e)
 	e.banner = container.NewVBox(e.undoBox, e.imp.box)
+	e.banner.Hide()
 	return e
+}
+
+// layoutBanner shows the banner while it has something to say and lays the
+// window out again. Hidden, it takes no room at all (the toolbar's VBox
+// adds no padding for it), so the grid keeps its full height.
+func (e *editor) layoutBanner() {
+	if e.undoBox.Visible() || e.imp.box.Visible() {
+		e.banner.Show()
+	} else {
+		e.banner.Hide()
+	}
+	e.banner.Refresh()
+	if m, ok := e.b.main.(*fyne.Container); ok {
+		m.Refresh()
+	}
 }
 
 // installShortcuts adds Ctrl+A and Ctrl+Z on the canvas (not as menu

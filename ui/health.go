@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -248,8 +249,12 @@ func (h *healthView) verify() {
 				return
 			}
 			h.verified = rep.Problems()
+			verdict := "all hash to their names and decode"
+			if len(h.verified) > 0 {
+				verdict = plural(len(h.verified), "problem") + " found"
+			}
 			h.result.SetText(fmt.Sprintf("Verified %s (%s) in %s: %s.", plural(len(rep.Results), "blob"), humanBytes(rep.Bytes),
-				rep.Elapsed.Round(10_000_000), map[bool]string{true: "all hash to their names and decode", false: plural(len(h.verified), "problem") + " found"}[len(h.verified) == 0]))
+				rep.Elapsed.Round(10*time.Millisecond), verdict))
 			h.result.Show()
 			h.show()
 		}

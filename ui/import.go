@@ -340,7 +340,7 @@ func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan
 		e.imp.show(fmt.Sprintf("Importing 0 of %s…", plural(len(p.files), "file")), 0)
 	} else {
 		e.imp.box.Hide()
-		e.banner.Refresh()
+		e.layoutBanner()
 	}
 	var bytesDone atomic.Int64
 	var filesDone atomic.Int64
@@ -519,7 +519,7 @@ func (v *importView) show(text string, frac float64) {
 	v.bar.SetValue(frac)
 	if !v.box.Visible() {
 		v.box.Show()
-		v.e.banner.Refresh()
+		v.e.layoutBanner()
 	}
 }
 
@@ -537,5 +537,5 @@ func (v *importView) done() {
 		v.cancel = nil
 	}
 	v.box.Hide()
-	v.e.banner.Refresh()
+	v.e.layoutBanner()
 }

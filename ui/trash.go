@@ -151,13 +151,13 @@ func (e *editor) showUndo(msg string) {
 	e.undoText.SetText(msg)
 	e.undoBtn.Enable()
 	e.undoBox.Show()
-	e.banner.Refresh()
+	e.layoutBanner()
 }
 
 // hideUndo closes the banner; Ctrl+Z still undoes the last move.
 func (e *editor) hideUndo() {
 	e.undoBox.Hide()
-	e.banner.Refresh()
+	e.layoutBanner()
 }
 
 // undoTrash brings back exactly the attachments of the last move to the
