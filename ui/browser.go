@@ -335,6 +335,16 @@ func (b *Browser) applyChange(gen int, c Change) {
 				b.sel.drop(id)
 			}
 		}
+		// A whole listing is a scan: its problems are the Health badge's.
+		if b.ed != nil {
+			n := len(c.Findings)
+			for _, a := range c.Listing {
+				if a.Status != store.StatusOK {
+					n++
+				}
+			}
+			b.ed.setHealthBadge(n)
+		}
 	}
 	for _, a := range c.Added {
 		if _, known := b.cat.byID[a.ID]; !known {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -55,5 +56,32 @@ func TestMessyStore(t *testing.T) {
 		if c := h.b.cellByID[x]; c != nil && c.id == x && a.Status != store.StatusOK && (!c.badge.Visible() || c.badge.Text != badgeText(a.Status)) {
 			t.Errorf("%s (%s) has no badge", x.Short(), a.Status)
 		}
+	}
+}
+
+// The Health badge counts what the watcher's whole listing found, before
+// the Health view is ever opened: the 7 attachments that are not ok and the
+// 9 stray paths of the messy fixture.
+func TestHealthBadgeFromTheFirstScan(t *testing.T) {
+	dir := fixture.Copy(t, "messy")
+	h := newHarness(t, dir)
+	h.loaded()
+	if got := h.b.ed.healthBtn.Text; got != "Health" {
+		t.Errorf("badge before any whole listing: %q", got)
+	}
+	res, err := store.New(dir).Scan(context.Background(), store.ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.live.send(t, Change{Full: true, Listing: res.Attachments, Findings: res.Findings})
+	h.settle(func() bool { return true })
+	if got := h.b.ed.healthBtn.Text; got != "Health · 16" {
+		t.Errorf("badge %q, want %q", got, "Health · 16")
+	}
+	// Repaired by hand: the next whole listing clears the badge.
+	h.live.send(t, Change{Full: true})
+	h.settle(func() bool { return true })
+	if got := h.b.ed.healthBtn.Text; got != "Health" {
+		t.Errorf("badge on an empty listing: %q", got)
 	}
 }

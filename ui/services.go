@@ -60,7 +60,7 @@ func (l *storeWatcher) Watch(ctx context.Context, changes func(Change), state fu
 	l.mu.Lock()
 	l.w = w
 	l.mu.Unlock()
-	changes(Change{Full: true, Listing: res.Attachments})
+	changes(Change{Full: true, Listing: res.Attachments, Findings: res.Findings})
 	state(LiveState{Kind: LiveWatching})
 	for {
 		select {
@@ -95,7 +95,7 @@ func (l *storeWatcher) Rescan() {
 func changeOf(b watcher.Batch) Change {
 	var c Change
 	if b.Scan != nil {
-		c.Full, c.Listing = true, b.Scan.Attachments
+		c.Full, c.Listing, c.Findings = true, b.Scan.Attachments, b.Scan.Findings
 	}
 	for _, ev := range b.Events {
 		switch ev.Kind {

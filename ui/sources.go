@@ -36,6 +36,8 @@ type Change struct {
 	// listing, or a rescan): ids not in it are gone.
 	Full    bool
 	Listing []store.Attachment
+	// Findings are the stray paths of a Full listing.
+	Findings []store.Finding
 	// Added and Changed hold the attachments as they are now.
 	Added, Changed []store.Attachment
 	// Removed holds ids whose blob and sidecar are both gone.
