@@ -26,14 +26,6 @@ type Sidecar struct {
 	Label     *string
 }
 
-// LabelOr returns the label, or def when there is none.
-func (s Sidecar) LabelOr(def string) string {
-	if s.Label == nil {
-		return def
-	}
-	return *s.Label
-}
-
 // Encode writes the sidecar exactly as lash alpha.43 does: serde_json's
 // pretty printer (two-space indent, keys in declaration order, absent
 // optionals omitted, no trailing newline).

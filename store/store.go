@@ -40,12 +40,6 @@ func (s *Store) Root() string { return s.root }
 // Layout maps ids to this store's paths.
 func (s *Store) Layout() Layout { return s.layout }
 
-// Exists reports whether the store folder exists.
-func (s *Store) Exists() bool {
-	fi, err := os.Stat(s.root)
-	return err == nil && fi.IsDir()
-}
-
 // Header is what an image's first bytes say about it.
 type Header struct {
 	MediaType     MediaType
