@@ -142,3 +142,77 @@ func TestExamineAgreesWithScan(t *testing.T) {
 		t.Error("Examine found an id that is not there")
 	}
 }
+
+// The window reads a store folder by folder (ScanPrefix) after ordering it
+// by hints (HintPrefix): together they must say what Scan says.
+func TestPrefixListingAgreesWithScan(t *testing.T) {
+	for _, name := range []string{"clean", "messy"} {
+		t.Run(name, func(t *testing.T) {
+			s := New(copyFixture(t, name))
+			res, err := s.Scan(context.Background(), ScanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefixes, err := s.Prefixes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := map[ID]Attachment{}
+			hints := map[ID]Hint{}
+			for _, p := range prefixes {
+				atts, _, err := s.ScanPrefix(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range atts {
+					byID[a.ID] = a
+				}
+				hs, err := s.HintPrefix(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, h := range hs {
+					hints[h.ID] = h
+				}
+			}
+			if len(byID) != len(res.Attachments) {
+				t.Fatalf("ScanPrefix found %d attachments, Scan %d", len(byID), len(res.Attachments))
+			}
+			for _, a := range res.Attachments {
+				b, ok := byID[a.ID]
+				if !ok || b.Status != a.Status || b.Size != a.Size || !b.Modified.Equal(a.Modified) || b.Detail != a.Detail {
+					t.Errorf("%s: ScanPrefix %+v, Scan %+v", a.ID.Short(), b, a)
+				}
+				h, ok := hints[a.ID]
+				if a.Status == StatusSymlink {
+					continue // hints skip links: Scan's word on them is the one that counts
+				}
+				if !ok {
+					t.Errorf("%s (%s): no hint", a.ID.Short(), a.Status)
+					continue
+				}
+				if !h.Modified.Equal(a.Modified) || (a.HasBlob && h.Size != a.Size) {
+					t.Errorf("%s: hint %v %d bytes, Scan %v %d bytes", a.ID.Short(), h.Modified, h.Size, a.Modified, a.Size)
+				}
+			}
+			if len(hints) > len(res.Attachments) {
+				t.Errorf("%d hints for %d attachments", len(hints), len(res.Attachments))
+			}
+		})
+	}
+}
+
+func TestPrefixNamesAreChecked(t *testing.T) {
+	s := New(copyFixture(t, "clean"))
+	for _, p := range []string{"..", "/", "a", "abc", "AB", "../sha256", "g0"} {
+		if _, _, err := s.ScanPrefix(p); err == nil {
+			t.Errorf("ScanPrefix(%q) was accepted", p)
+		}
+		if _, err := s.HintPrefix(p); err == nil {
+			t.Errorf("HintPrefix(%q) was accepted", p)
+		}
+	}
+	if _, err := New(filepath.Join(t.TempDir(), "gone")).Prefixes(); err == nil {
+		t.Error("Prefixes of a missing store gave no error")
+	}
+}

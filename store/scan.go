@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -469,4 +470,105 @@ func (s *Store) Examine(id ID) (Attachment, bool) {
 	}
 	defer dir.Close()
 	return s.examine(int(dir.Fd()), id, blob, side, blobBad, sideBad), true
+}
+
+// Hint is what a folder listing and one stat tell of an id, without
+// reading its sidecar: enough to order a store newest first (or by size)
+// before it is read, so a window can read first what it shows first.
+type Hint struct {
+	ID ID
+	// Size is the blob's length, 0 without a blob.
+	Size int64
+	// Modified is the blob's mtime, else the sidecar's: what Scan's
+	// Attachment.Modified says of the id when nothing changed between.
+	Modified time.Time
+}
+
+// Prefixes lists the store's prefix folders (the two-character folders of
+// sha256/), sorted. A store without sha256/ has none.
+func (s *Store) Prefixes() ([]string, error) {
+	if err := s.checkRoot(); err != nil {
+		return nil, err
+	}
+	dir := s.layout.Dir()
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &Error{Kind: ErrIo, Path: dir, Err: cause(err)}
+	}
+	var prefixes []string
+	for _, e := range entries {
+		if e.IsDir() && isPrefix(e.Name()) {
+			prefixes = append(prefixes, e.Name())
+		}
+	}
+	return prefixes, nil
+}
+
+// ScanPrefix lists one prefix folder as Scan does (unsorted): a window
+// shows a large store folder by folder while it is read.
+func (s *Store) ScanPrefix(prefix string) ([]Attachment, []Finding, error) {
+	if !isPrefix(prefix) {
+		return nil, nil, &Error{Kind: ErrIo, Path: filepath.Join(s.layout.Dir(), prefix), Err: errors.New("not a prefix folder name")}
+	}
+	return s.scanPrefix(prefix)
+}
+
+// HintPrefix lists the ids of one prefix folder with their hints, reading
+// no file: one getdents and one fstatat per id. Names that are not the
+// folder's ids, and symbolic links, are left out; Scan reports them.
+func (s *Store) HintPrefix(prefix string) ([]Hint, error) {
+	dirPath := filepath.Join(s.layout.Dir(), prefix)
+	if !isPrefix(prefix) {
+		return nil, &Error{Kind: ErrIo, Path: dirPath, Err: errors.New("not a prefix folder name")}
+	}
+	dir, err := os.Open(dirPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil // removed while we listed
+		}
+		return nil, &Error{Kind: ErrIo, Path: dirPath, Err: cause(err)}
+	}
+	defer dir.Close()
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return nil, &Error{Kind: ErrIo, Path: dirPath, Err: cause(err)}
+	}
+	// Sorted, a blob's name comes right before its sidecar's unless a
+	// stray name sorts between them ("<id>.a…"); lone sidecars are told
+	// apart from those by a stat of the blob's name.
+	slices.Sort(names)
+	fd := int(dir.Fd())
+	hints := make([]Hint, 0, len(names)/2+1)
+	for i, name := range names {
+		base, isSide := strings.CutSuffix(name, ".json")
+		if len(base) != IDLen || base[:2] != prefix || !isHexID(base) {
+			continue
+		}
+		if isSide {
+			if i > 0 && names[i-1] == base {
+				continue // the blob's stat said it
+			}
+			if _, _, _, err := lstatAt(fd, base); err == nil {
+				continue // a blob not named just before: it was stat'ed already
+			}
+		}
+		size, mtime, regular, err := lstatAt(fd, name)
+		if err != nil || !regular {
+			continue // gone since the listing, or a link or a folder
+		}
+		if isSide {
+			size = 0
+		}
+		hints = append(hints, Hint{ID: ID(base), Size: size, Modified: mtime})
+	}
+	return hints, nil
+}
+
+// isPrefix reports whether name can be a prefix folder: two lowercase hex
+// characters. It keeps path tricks ("..", "/") out of the folder paths.
+func isPrefix(name string) bool {
+	return len(name) == 2 && isHexID(name+strings.Repeat("0", IDLen-2))
 }
