@@ -15,6 +15,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,6 +117,7 @@ type Browser struct {
 // New builds the window's content into w and opens the first store: the
 // one on the command line, else the last one used, else the default.
 func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
+	tr("new", "ui.New")
 	if cfg.RunOnUI == nil {
 		cfg.RunOnUI = fyne.Do
 	}
@@ -155,6 +157,7 @@ func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
 		dir = cfg.DefaultStore
 	}
 	b.Open(dir)
+	tr("opened", "Open returned")
 	return b
 }
 
@@ -261,7 +264,7 @@ func (b *Browser) startListing() {
 	b.loadNote = "Reading the store…"
 	seen := map[store.ID]bool{}
 	st := b.st
-	go listStore(ctx, st, func(p loadProgress) {
+	go listStore(ctx, st, b.cat.order, func(p loadProgress) {
 		b.q.post(func() {
 			if gen != b.listGen {
 				return
@@ -273,12 +276,14 @@ func (b *Browser) startListing() {
 
 // applyListing merges one batch of a listing into the catalog.
 func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
+	tr("apply", "first applyListing %d", len(p.found))
+	defer tr("apply2", "first applyListing done")
 	anchor := b.grid.anchor()
 	for _, a := range p.found {
 		seen[a.ID] = true
-		b.cat.put(a)
 		delete(b.thumbErrs, a.ID)
 	}
+	b.cat.add(p.found)
 	if p.total > 0 {
 		b.loadNote = fmt.Sprintf("Reading the store… %d of %d folders", p.done, p.total)
 	}
@@ -288,11 +293,16 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	if p.finished {
 		defer b.startWatching()
 		b.loading = false
+		gone := false
 		for id := range b.cat.byID {
 			if !seen[id] {
 				b.cat.remove(id)
 				b.sel.drop(id)
+				gone = true
 			}
+		}
+		if gone {
+			b.cat.rebuild()
 		}
 		b.loadNote = ""
 		if p.err != nil {
@@ -301,7 +311,6 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 			b.loadNote = "Some folders could not be read: " + strings.Join(p.problems, "; ")
 		}
 	}
-	b.cat.rebuild()
 	b.grid.restore(anchor)
 	b.refreshAll()
 }
@@ -315,6 +324,8 @@ func (b *Browser) applyChange(gen int, c Change) {
 	}
 	anchor := b.grid.anchor()
 	now := b.now()
+	var puts []store.Attachment
+	var removes []store.ID
 	if c.Full {
 		// The watcher's listing is the truth from here on: the quicker
 		// listing that filled the grid meanwhile is no longer needed.
@@ -327,14 +338,13 @@ func (b *Browser) applyChange(gen int, c Change) {
 		seen := make(map[store.ID]bool, len(c.Listing))
 		for _, a := range c.Listing {
 			seen[a.ID] = true
-			b.cat.put(a)
 		}
 		for id := range b.cat.byID {
 			if !seen[id] {
-				b.cat.remove(id)
-				b.sel.drop(id)
+				removes = append(removes, id)
 			}
 		}
+		puts = c.Listing
 		// A whole listing is a scan: its problems are the Health badge's.
 		if b.ed != nil {
 			n := len(c.Findings)
@@ -350,15 +360,14 @@ func (b *Browser) applyChange(gen int, c Change) {
 		if _, known := b.cat.byID[a.ID]; !known {
 			b.fresh[a.ID] = now
 		}
-		b.cat.put(a)
 		delete(b.thumbErrs, a.ID)
 	}
 	for _, a := range c.Changed {
-		b.cat.put(a)
 		delete(b.thumbErrs, a.ID)
 	}
-	for _, id := range c.Removed {
-		b.cat.remove(id)
+	puts = append(append(slices.Clip(puts), c.Added...), c.Changed...)
+	removes = append(removes, c.Removed...)
+	for _, id := range removes {
 		b.sel.drop(id)
 		delete(b.fresh, id)
 		delete(b.thumbErrs, id)
@@ -366,7 +375,7 @@ func (b *Browser) applyChange(gen int, c Change) {
 			b.viewer.close()
 		}
 	}
-	b.cat.rebuild()
+	b.cat.apply(puts, removes)
 	b.grid.restore(anchor)
 	b.refreshAll()
 	if len(c.Added) > 0 {
@@ -497,6 +506,7 @@ func (b *Browser) thumbnail(id store.ID, dp float32, set func(image.Image, error
 		set(nil, err) // the bytes cannot make a picture at any size
 		return
 	}
+	tr("req", "first thumb request")
 	r, done := b.thumbs.Request(id, b.thumbPx(dp))
 	if done {
 		b.noteThumbErr(id, r.Err)
@@ -510,6 +520,7 @@ func (b *Browser) thumbnail(id store.ID, dp float32, set func(image.Image, error
 // onThumb hands a finished thumbnail to the cell and the details panel
 // showing its id, if any still do (cells are recycled).
 func (b *Browser) onThumb(gen int, r thumbs.Result) {
+	tr("thumb", "first onThumb")
 	if gen != b.storeGen {
 		return
 	}

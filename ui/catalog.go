@@ -63,6 +63,9 @@ type entry struct {
 }
 
 func newEntry(a store.Attachment) *entry {
+	// The window shows what Attachment says; the decoded sidecar behind it
+	// would be a second copy of each of 100,000 ids.
+	a.Meta = nil
 	e := &entry{att: a, label: strings.ToLower(a.DisplayLabel())}
 	e.named = a.Label != nil && strings.TrimSpace(*a.Label) != ""
 	return e
@@ -72,16 +75,17 @@ func newEntry(a store.Attachment) *entry {
 // the filtered, sorted list of ids the grid shows. It is only touched on
 // the UI goroutine.
 type catalog struct {
-	byID      map[store.ID]*entry
+	byID map[store.ID]*entry
+	// shown are the ids the grid shows, in order; rows are their entries.
 	shown     []store.ID
-	index     map[store.ID]int // position in shown
+	rows      []*entry
 	order     SortOrder
 	filter    Filter
 	totalSize int64
 }
 
 func newCatalog() *catalog {
-	return &catalog{byID: map[store.ID]*entry{}, index: map[store.ID]int{}}
+	return &catalog{byID: map[store.ID]*entry{}}
 }
 
 // reset forgets every attachment.
@@ -120,12 +124,110 @@ func (c *catalog) get(id store.ID) (store.Attachment, bool) {
 // total is how many attachments the store holds.
 func (c *catalog) total() int { return len(c.byID) }
 
-// position is id's index in the shown list, or -1.
+// position is id's index in the shown list, or -1. The list is sorted by
+// a total order, so a binary search finds it; an entry replaced by put and
+// not yet rebuilt may sit out of order, and a plain search finds that.
 func (c *catalog) position(id store.ID) int {
-	if i, ok := c.index[id]; ok {
+	e := c.byID[id]
+	if e == nil {
+		return -1
+	}
+	less := lessFunc(c.order)
+	i := sort.Search(len(c.rows), func(i int) bool { return !less(c.rows[i], e) })
+	if i < len(c.rows) && c.shown[i] == id {
 		return i
 	}
-	return -1
+	return slices.Index(c.shown, id)
+}
+
+// add puts a batch of attachments in the catalog and the shown list; see
+// apply.
+func (c *catalog) add(atts []store.Attachment) { c.apply(atts, nil) }
+
+// apply puts a batch of attachments in the catalog and removes a batch of
+// ids, and updates the shown list. Attachments that say what the catalog
+// knows already are left alone. When nothing known changed, the new ones
+// are merged into the sorted list in one pass, where a rebuild would sort
+// everything again (a listing adds 100,000 in batches; a live store adds a
+// few at a time to a large one). It reports whether anything changed.
+func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
+	fresh := make([]*entry, 0, len(puts))
+	replaced, removed := false, false
+	for _, id := range removes {
+		if c.byID[id] != nil {
+			c.remove(id)
+			removed = true
+		}
+	}
+	for _, a := range puts {
+		if old := c.byID[a.ID]; old != nil {
+			if sameAttachment(old.att, a) {
+				continue
+			}
+			replaced = true
+		}
+		c.put(a)
+		if e := c.byID[a.ID]; c.filter.matches(e) {
+			fresh = append(fresh, e)
+		}
+	}
+	switch {
+	case replaced:
+		c.rebuild()
+		return true
+	case !removed && len(fresh) == 0:
+		return false
+	}
+	rows := c.rows
+	if removed {
+		rows = slices.DeleteFunc(slices.Clone(rows), func(e *entry) bool { return c.byID[e.att.ID] != e })
+	}
+	less := lessFunc(c.order)
+	slices.SortFunc(fresh, func(a, b *entry) int { return cmpOf(less, a, b) })
+	merged := make([]*entry, 0, len(rows)+len(fresh))
+	i, j := 0, 0
+	for i < len(rows) && j < len(fresh) {
+		if less(fresh[j], rows[i]) {
+			merged = append(merged, fresh[j])
+			j++
+		} else {
+			merged = append(merged, rows[i])
+			i++
+		}
+	}
+	merged = append(append(merged, rows[i:]...), fresh[j:]...)
+	c.setRows(merged)
+	return true
+}
+
+// sameAttachment reports whether two examinations of an id show the same:
+// every field the window shows, sorts or filters by.
+func sameAttachment(a, b store.Attachment) bool {
+	return a.ID == b.ID && a.Status == b.Status && a.Detail == b.Detail &&
+		a.HasBlob == b.HasBlob && a.HasSidecar == b.HasSidecar && a.Size == b.Size &&
+		a.Modified.Equal(b.Modified) && a.MediaType == b.MediaType &&
+		a.Width == b.Width && a.Height == b.Height &&
+		(a.Label == nil) == (b.Label == nil) && (a.Label == nil || *a.Label == *b.Label)
+}
+
+// cmpOf turns a strict order into slices.SortFunc's comparison.
+func cmpOf(less func(a, b *entry) bool, a, b *entry) int {
+	switch {
+	case less(a, b):
+		return -1
+	case less(b, a):
+		return 1
+	}
+	return 0
+}
+
+// setRows makes rows the shown list.
+func (c *catalog) setRows(rows []*entry) {
+	c.rows = rows
+	c.shown = slices.Grow(c.shown[:0], len(rows))[:len(rows)]
+	for i, e := range rows {
+		c.shown[i] = e.att.ID
+	}
 }
 
 // matches reports whether e passes the filter.
@@ -155,15 +257,8 @@ func (c *catalog) rebuild() {
 		}
 	}
 	less := lessFunc(c.order)
-	sort.Slice(shown, func(i, j int) bool { return less(shown[i], shown[j]) })
-	// Reuse the slice and the map: during a listing of 100,000 attachments
-	// this runs every batch, and fresh ones would be megabytes of garbage.
-	c.shown = slices.Grow(c.shown[:0], len(shown))[:len(shown)]
-	clear(c.index)
-	for i, e := range shown {
-		c.shown[i] = e.att.ID
-		c.index[e.att.ID] = i
-	}
+	slices.SortFunc(shown, func(a, b *entry) int { return cmpOf(less, a, b) })
+	c.setRows(shown)
 }
 
 // lessFunc is the comparison of a sort order. Every order ends in the id,

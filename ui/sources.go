@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -113,12 +112,22 @@ type loadProgress struct {
 	problems    []string
 }
 
-// listStore lists every attachment of st, prefix folder by prefix folder,
-// calling report every loadBatchEvery with what it found since the last
-// call, and once more when it finishes (finished set). It judges each
-// attachment with store.Examine, exactly as Scan would, so the grid fills
-// while the listing proceeds instead of waiting for all of it.
-func listStore(ctx context.Context, st *store.Store, report func(loadProgress)) {
+// firstRead is how many attachments a listing reads before the rest, when
+// the sort order lets it tell which come first: more than any screen shows.
+const firstRead = 1000
+
+// listStore lists every attachment of st, calling report every
+// loadBatchEvery with what it found since the last call, and once more
+// when it finishes (finished set). It judges each attachment exactly as
+// Scan would, so the grid fills while the listing proceeds instead of
+// waiting for all of it.
+//
+// When the grid is sorted by time or size, the listing first orders every
+// id by what a stat of its blob says (several times quicker than reading
+// the sidecars) and reads the firstRead that sort first, so the first
+// screen shows the store's real top at once and stays put while the rest
+// comes in below it.
+func listStore(ctx context.Context, st *store.Store, order SortOrder, report func(loadProgress)) {
 	root := st.Root()
 	fi, err := os.Stat(root)
 	switch {
@@ -132,20 +141,29 @@ func listStore(ctx context.Context, st *store.Store, report func(loadProgress)) 
 		report(loadProgress{finished: true, err: fmt.Errorf("%s is not a folder", root)})
 		return
 	}
-	dir := st.Layout().Dir()
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		report(loadProgress{finished: true}) // an empty store: nothing put yet
-		return
-	}
+	prefixes, err := st.Prefixes()
 	if err != nil {
-		report(loadProgress{finished: true, err: fmt.Errorf("cannot list %s: %w", dir, unwrapPath(err))})
+		report(loadProgress{finished: true, err: fmt.Errorf("cannot list %s: %w", st.Layout().Dir(), unwrapPath(err))})
 		return
 	}
-	var prefixes []string
-	for _, e := range entries {
-		if e.IsDir() && len(e.Name()) == 2 {
-			prefixes = append(prefixes, e.Name())
+	var early map[store.ID]bool
+	if less := hintLess(order); less != nil && len(prefixes) > 0 {
+		top := topHints(ctx, st, prefixes, less)
+		tr("hints", "hints done (%d)", len(top))
+		if ctx.Err() != nil {
+			return
+		}
+		early = make(map[store.ID]bool, len(top))
+		first := make([]store.Attachment, 0, len(top))
+		for _, h := range top {
+			if a, ok := st.Examine(h.ID); ok {
+				first = append(first, a)
+				early[h.ID] = true
+			}
+		}
+		if len(first) > 0 {
+			tr("examined", "first examined")
+			report(loadProgress{found: first, total: len(prefixes)})
 		}
 	}
 	var (
@@ -154,42 +172,60 @@ func listStore(ctx context.Context, st *store.Store, report func(loadProgress)) 
 		problems []string
 		done     int
 	)
-	work := make(chan string)
+	eachPrefix(ctx, prefixes, func(p string) {
+		atts, _, perr := st.ScanPrefix(p)
+		// The first ones were read already; the Health view reports the
+		// stray names (the findings).
+		atts = slices.DeleteFunc(atts, func(a store.Attachment) bool { return early[a.ID] })
+		mu.Lock()
+		found = append(found, atts...)
+		if perr != nil {
+			problems = append(problems, perr.Error())
+		}
+		done++
+		mu.Unlock()
+	}, func() {
+		mu.Lock()
+		p := loadProgress{found: found, done: done, total: len(prefixes), problems: problems}
+		found, problems = nil, nil
+		mu.Unlock()
+		if len(p.found) > 0 || len(p.problems) > 0 {
+			report(p)
+		}
+	})
+	if ctx.Err() != nil {
+		return // a newer listing or another store replaced this one
+	}
+	report(loadProgress{found: found, done: done, total: len(prefixes), finished: true, problems: problems})
+}
+
+// eachPrefix runs work on every prefix folder, four at a time, calling
+// tick every loadBatchEvery until all are done or ctx ends.
+func eachPrefix(ctx context.Context, prefixes []string, work func(string), tick func()) {
+	jobs := make(chan string)
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range work {
-				atts, perr := listPrefix(st, filepath.Join(dir, p), p)
-				mu.Lock()
-				found = append(found, atts...)
-				if perr != nil {
-					problems = append(problems, perr.Error())
-				}
-				done++
-				mu.Unlock()
+			for p := range jobs {
+				work(p)
 			}
 		}()
 	}
 	stop := make(chan struct{})
-	ticker := time.NewTicker(loadBatchEvery)
-	flushed := make(chan struct{})
-	take := func(finished bool) loadProgress {
-		mu.Lock()
-		defer mu.Unlock()
-		p := loadProgress{found: found, done: done, total: len(prefixes), finished: finished, problems: problems}
-		found, problems = nil, nil
-		return p
-	}
+	ticked := make(chan struct{})
 	go func() {
-		defer close(flushed)
+		defer close(ticked)
+		if tick == nil {
+			return
+		}
+		t := time.NewTicker(loadBatchEvery)
+		defer t.Stop()
 		for {
 			select {
-			case <-ticker.C:
-				if p := take(false); len(p.found) > 0 || len(p.problems) > 0 {
-					report(p)
-				}
+			case <-t.C:
+				tick()
 			case <-stop:
 				return
 			}
@@ -198,46 +234,72 @@ func listStore(ctx context.Context, st *store.Store, report func(loadProgress)) 
 feed:
 	for _, p := range prefixes {
 		select {
-		case work <- p:
+		case jobs <- p:
 		case <-ctx.Done():
 			break feed
 		}
 	}
-	close(work)
+	close(jobs)
 	wg.Wait()
-	ticker.Stop()
 	close(stop)
-	<-flushed
-	if ctx.Err() != nil {
-		return // a newer listing or another store replaced this one
-	}
-	report(take(true))
+	<-ticked
 }
 
-// listPrefix examines every id named in one prefix folder. Stray names are
-// not attachments; the Health view reports them.
-func listPrefix(st *store.Store, dir, prefix string) ([]store.Attachment, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil // removed while we listed: it holds nothing now
+// topHints stats every id of the store and returns the firstRead that sort
+// first by less.
+func topHints(ctx context.Context, st *store.Store, prefixes []string, less func(a, b store.Hint) bool) []store.Hint {
+	var mu sync.Mutex
+	var all []store.Hint
+	eachPrefix(ctx, prefixes, func(p string) {
+		hs, err := st.HintPrefix(p)
+		if err != nil {
+			return // the full listing reports the folder
 		}
-		return nil, fmt.Errorf("cannot list %s: %w", dir, unwrapPath(err))
+		mu.Lock()
+		all = append(all, hs...)
+		mu.Unlock()
+	}, nil)
+	slices.SortFunc(all, func(a, b store.Hint) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
+	})
+	return all[:min(len(all), firstRead)]
+}
+
+// hintLess is the sort order's comparison on hints, nil for the orders a
+// hint cannot tell (label and type are in the sidecars). It agrees with
+// lessFunc for every attachment whose hint is exact.
+func hintLess(o SortOrder) func(a, b store.Hint) bool {
+	newer := func(a, b store.Hint) bool {
+		if !a.Modified.Equal(b.Modified) {
+			return a.Modified.After(b.Modified)
+		}
+		return a.ID < b.ID
 	}
-	seen := make(map[store.ID]bool, len(entries)/2+1)
-	atts := make([]store.Attachment, 0, len(entries)/2+1)
-	for _, e := range entries {
-		base := strings.TrimSuffix(e.Name(), ".json")
-		id, err := store.ParseID(base)
-		if err != nil || id.Prefix() != prefix || seen[id] {
-			continue
+	switch o {
+	case SortNewest:
+		return newer
+	case SortOldest:
+		return func(a, b store.Hint) bool {
+			if !a.Modified.Equal(b.Modified) {
+				return a.Modified.Before(b.Modified)
+			}
+			return a.ID < b.ID
 		}
-		seen[id] = true
-		if a, ok := st.Examine(id); ok {
-			atts = append(atts, a)
+	case SortSize:
+		return func(a, b store.Hint) bool {
+			if a.Size != b.Size {
+				return a.Size > b.Size
+			}
+			return newer(a, b)
 		}
 	}
-	return atts, nil
+	return nil
 }
 
 // unwrapPath drops the *PathError wrapper when the message names the path
