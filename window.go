@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	_ "lashview/ui/locale" // first: keeps Fyne quiet about the C locale (see its doc)
+	"lashview/ui/fynecache" // first: bounds Fyne's texture cache (see its doc)
+	_ "lashview/ui/locale"  // first: keeps Fyne quiet about the C locale (see its doc)
 
 	"lashview/ui"
 	"lashview/ui/desktop"
@@ -20,6 +21,7 @@ import (
 // time in nanoseconds the harness started the process) makes the window
 // report its benchmark measurements on stderr; see ui.Probe.
 func runWindow(args []string, env *cliEnv) int {
+	fynecache.Unsetenv()
 	fs, dir := newFlags("", env)
 	if _, ok := parseFlags(fs, args); !ok {
 		return exitUsage

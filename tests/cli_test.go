@@ -355,3 +355,32 @@ func TestWatchPrintsAPutAndStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("watch after SIGTERM: %v; stderr %s", err, errb.String())
 	}
 }
+
+// TestSettingsPackagesInitialiseBeforeFyne: ui/fynecache and ui/locale
+// work by setting environment variables that Fyne reads while the program
+// initialises, so each must initialise before the Fyne package that reads
+// it. The Go runtime's init trace of the real binary shows the order.
+func TestSettingsPackagesInitialiseBeforeFyne(t *testing.T) {
+	env := append(testEnv(t.TempDir()), "GODEBUG=inittrace=1")
+	code, _, stderr := runWith(t, env, "", "--version")
+	if code != 0 {
+		t.Fatalf("lashview --version: exit %d, %s", code, stderr)
+	}
+	order := map[string]int{}
+	for i, line := range strings.Split(stderr, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "init" {
+			order[f[1]] = i + 1
+		}
+	}
+	for setter, reader := range map[string]string{
+		"lashview/ui/fynecache": "fyne.io/fyne/v2/internal/cache",
+		"lashview/ui/locale":    "fyne.io/fyne/v2/lang",
+	} {
+		s, r := order[setter], order[reader]
+		if s == 0 || r == 0 {
+			t.Errorf("the init trace names %s at %d and %s at %d; want both", setter, s, reader, r)
+		} else if s > r {
+			t.Errorf("%s initialises after %s (lines %d, %d): its setting comes too late", setter, reader, s, r)
+		}
+	}
+}
