@@ -152,7 +152,7 @@ func (c *catalog) add(atts []store.Attachment) { c.apply(atts, nil) }
 // few at a time to a large one). It reports whether anything changed.
 func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 	fresh := make([]*entry, 0, len(puts))
-	replaced, removed := false, false
+	replaced, removed, added := false, false, false
 	for _, id := range removes {
 		if c.byID[id] != nil {
 			c.remove(id)
@@ -167,6 +167,7 @@ func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 			replaced = true
 		}
 		c.put(a)
+		added = true
 		if e := c.byID[a.ID]; c.filter.matches(e) {
 			fresh = append(fresh, e)
 		}
@@ -176,7 +177,9 @@ func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 		c.rebuild()
 		return true
 	case !removed && len(fresh) == 0:
-		return false
+		// The shown list stays; new ones the filter hides are a change
+		// all the same (the total).
+		return added
 	}
 	rows := c.rows
 	if removed {

@@ -114,7 +114,8 @@ type loadProgress struct {
 
 // firstRead is how many attachments a listing reads before the rest, when
 // the sort order lets it tell which come first: more than any screen shows.
-const firstRead = 1000
+// A variable so tests can lower it.
+var firstRead = 1000
 
 // listStore lists every attachment of st, calling report every
 // loadBatchEvery with what it found since the last call, and once more
