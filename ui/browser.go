@@ -117,7 +117,6 @@ type Browser struct {
 // New builds the window's content into w and opens the first store: the
 // one on the command line, else the last one used, else the default.
 func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
-	tr("new", "ui.New")
 	if cfg.RunOnUI == nil {
 		cfg.RunOnUI = fyne.Do
 	}
@@ -157,7 +156,6 @@ func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
 		dir = cfg.DefaultStore
 	}
 	b.Open(dir)
-	tr("opened", "Open returned")
 	return b
 }
 
@@ -276,8 +274,6 @@ func (b *Browser) startListing() {
 
 // applyListing merges one batch of a listing into the catalog.
 func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
-	tr("apply", "first applyListing %d", len(p.found))
-	defer tr("apply2", "first applyListing done")
 	anchor := b.grid.anchor()
 	for _, a := range p.found {
 		seen[a.ID] = true
@@ -506,7 +502,6 @@ func (b *Browser) thumbnail(id store.ID, dp float32, set func(image.Image, error
 		set(nil, err) // the bytes cannot make a picture at any size
 		return
 	}
-	tr("req", "first thumb request")
 	r, done := b.thumbs.Request(id, b.thumbPx(dp))
 	if done {
 		b.noteThumbErr(id, r.Err)
@@ -520,7 +515,6 @@ func (b *Browser) thumbnail(id store.ID, dp float32, set func(image.Image, error
 // onThumb hands a finished thumbnail to the cell and the details panel
 // showing its id, if any still do (cells are recycled).
 func (b *Browser) onThumb(gen int, r thumbs.Result) {
-	tr("thumb", "first onThumb")
 	if gen != b.storeGen {
 		return
 	}

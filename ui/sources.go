@@ -150,7 +150,6 @@ func listStore(ctx context.Context, st *store.Store, order SortOrder, report fun
 	var early map[store.ID]bool
 	if less := hintLess(order); less != nil && len(prefixes) > 0 {
 		top := topHints(ctx, st, prefixes, less)
-		tr("hints", "hints done (%d)", len(top))
 		if ctx.Err() != nil {
 			return
 		}
@@ -163,7 +162,6 @@ func listStore(ctx context.Context, st *store.Store, order SortOrder, report fun
 			}
 		}
 		if len(first) > 0 {
-			tr("examined", "first examined")
 			report(loadProgress{found: first, total: len(prefixes)})
 		}
 	}
