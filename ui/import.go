@@ -214,6 +214,13 @@ func (e *editor) importPaths(paths []string) {
 				e.imp.finish(gen)
 				return
 			}
+			if ctx.Err() != nil {
+				// Cancelled while the drop was being looked at: nothing
+				// was put.
+				e.imp.finish(gen)
+				e.report(p, importOutcome{canceled: true})
+				return
+			}
 			start := func() { e.runImport(ctx, gen, st, p) }
 			inFolders := 0
 			for _, c := range p.files {
@@ -385,6 +392,9 @@ func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan
 			if out.canceled {
 				break
 			}
+		}
+		if ctx.Err() != nil {
+			out.canceled = true // after the last file: it was put, and says so
 		}
 		b.q.post(func() {
 			e.imp.finish(gen)
