@@ -80,6 +80,9 @@ type Browser struct {
 	live              LiveState
 	isDemo            bool
 	visDirty          bool // the visible set changed; tell the thumbnail pool once per frame
+	// firstShown is closed once the listing's first screen is drawn (see
+	// listStore); nil after that.
+	firstShown chan struct{}
 
 	cat       *catalog
 	sel       *selection
@@ -262,7 +265,9 @@ func (b *Browser) startListing() {
 	b.loadNote = "Reading the store…"
 	seen := map[store.ID]bool{}
 	st := b.st
-	go listStore(ctx, st, b.cat.order, func(p loadProgress) {
+	shown := make(chan struct{})
+	b.firstShown = shown
+	go listStore(ctx, st, b.cat.order, shown, func(p loadProgress) {
 		b.q.post(func() {
 			if gen != b.listGen {
 				return
@@ -309,6 +314,7 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	}
 	b.grid.restore(anchor)
 	b.refreshAll()
+	b.checkFirstScreen()
 }
 
 // applyChange applies one watcher batch: new ones appear highlighted,
@@ -530,8 +536,18 @@ func (b *Browser) onThumb(gen int, r thumbs.Result) {
 			b.refreshDetails()
 		}
 	}
+	b.checkFirstScreen()
 	if b.cfg.Probe != nil {
 		b.probeCheck()
+	}
+}
+
+// checkFirstScreen lets the listing go on once the screen shows every
+// thumbnail it should.
+func (b *Browser) checkFirstScreen() {
+	if b.firstShown != nil && b.screenDrawn() {
+		close(b.firstShown)
+		b.firstShown = nil
 	}
 }
 

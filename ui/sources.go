@@ -112,6 +112,10 @@ type loadProgress struct {
 	problems    []string
 }
 
+// firstScreenWait is the longest the rest of a listing waits for the
+// first screen of thumbnails (they may have to be made, not just loaded).
+const firstScreenWait = time.Second
+
 // firstRead is how many attachments a listing reads before the rest, when
 // the sort order lets it tell which come first: more than any screen shows.
 // A variable so tests can lower it.
@@ -128,7 +132,11 @@ var firstRead = 1000
 // the sidecars) and reads the firstRead that sort first, so the first
 // screen shows the store's real top at once and stays put while the rest
 // comes in below it.
-func listStore(ctx context.Context, st *store.Store, order SortOrder, report func(loadProgress)) {
+//
+// shown, when not nil, is closed once the first screen is drawn: the rest
+// of the listing waits for it (at most firstScreenWait), so it does not
+// compete with the first screen's thumbnails for the disk and the CPU.
+func listStore(ctx context.Context, st *store.Store, order SortOrder, shown <-chan struct{}, report func(loadProgress)) {
 	root := st.Root()
 	fi, err := os.Stat(root)
 	switch {
@@ -163,6 +171,15 @@ func listStore(ctx context.Context, st *store.Store, order SortOrder, report fun
 		}
 		if len(first) > 0 {
 			report(loadProgress{found: first, total: len(prefixes)})
+			if shown != nil {
+				wait := time.NewTimer(firstScreenWait)
+				select {
+				case <-shown:
+				case <-wait.C:
+				case <-ctx.Done():
+				}
+				wait.Stop()
+			}
 		}
 	}
 	var (

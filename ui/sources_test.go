@@ -82,7 +82,7 @@ func listingStore(t *testing.T) *store.Store {
 func listAll(ctx context.Context, st *store.Store, order SortOrder) []loadProgress {
 	var mu sync.Mutex
 	var reports []loadProgress
-	listStore(ctx, st, order, func(p loadProgress) {
+	listStore(ctx, st, order, nil, func(p loadProgress) {
 		mu.Lock()
 		reports = append(reports, p)
 		mu.Unlock()
@@ -309,7 +309,7 @@ func TestListStoreCancelled(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var reports []loadProgress
-	listStore(ctx, st, SortNewest, func(p loadProgress) {
+	listStore(ctx, st, SortNewest, nil, func(p loadProgress) {
 		mu.Lock()
 		reports = append(reports, p)
 		mu.Unlock()
