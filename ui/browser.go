@@ -92,6 +92,7 @@ type Browser struct {
 	prefs    prefs
 	cellSize float32
 	labelH   float32 // height of a cell's label line, measured once
+	labels   labelFitter
 
 	root    *fyne.Container // holds exactly one of welcome, main
 	main    fyne.CanvasObject

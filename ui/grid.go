@@ -137,7 +137,8 @@ type cell struct {
 	placeholder *canvas.Rectangle // grey while the thumbnail is being made
 	img         *canvas.Image
 	broken      *canvas.Image // the broken-image mark
-	label       *widget.Label
+	label       *canvas.Text // the label, shortened to the cell's width (see fitLabel)
+	fullLabel   string
 	badgeBg     *canvas.Rectangle
 	badge       *canvas.Text
 	mods        fyne.KeyModifier // held at the last mouse-down
@@ -157,13 +158,15 @@ func newCell(b *Browser) *cell {
 	c.bg.Hide()
 	c.placeholder = canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	c.placeholder.CornerRadius = 4
-	c.img = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
+	// Thumbnails are made at the cell's pixel size, so the GPU draws them
+	// 1:1; Smooth would make Fyne rescale each on the CPU (x/image/draw's
+	// Catmull-Rom) when a rounding differs by a pixel.
+	c.img = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleFastest}
 	c.broken = canvas.NewImageFromResource(theme.BrokenImageIcon())
 	c.broken.FillMode = canvas.ImageFillContain
 	c.broken.Hide()
-	c.label = widget.NewLabel("")
+	c.label = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	c.label.Alignment = fyne.TextAlignCenter
-	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.badgeBg = canvas.NewRectangle(theme.Color(theme.ColorNameError))
 	c.badgeBg.CornerRadius = 4
 	c.badge = canvas.NewText("", theme.Color(theme.ColorNameForegroundOnError))
@@ -186,7 +189,9 @@ func (c *cell) bind(id store.ID) {
 	c.id = id
 	b.cellByID[id] = c
 	a, _ := b.cat.get(id)
-	c.label.SetText(oneLine(a.DisplayLabel()))
+	c.fullLabel = oneLine(a.DisplayLabel())
+	c.label.Text = b.labels.fit(c.fullLabel, c.labelWidth(c.Size().Width), theme.TextSize())
+	c.label.Refresh()
 	if a.Status != store.StatusOK {
 		c.badge.Text = badgeText(a.Status)
 		c.badge.Show()
@@ -289,7 +294,7 @@ type cellRenderer struct{ c *cell }
 func (r *cellRenderer) Layout(s fyne.Size) {
 	c := r.c
 	pad := theme.Padding()
-	labelH := c.label.MinSize().Height
+	labelH := c.b.cellMin().Height - c.b.cellSize - 2*pad
 	box := fyne.NewSize(s.Width-2*pad, s.Height-labelH-2*pad)
 	c.bg.Move(fyne.NewPos(0, 0))
 	c.bg.Resize(s)
@@ -300,8 +305,13 @@ func (r *cellRenderer) Layout(s fyne.Size) {
 	mark := fyne.NewSize(box.Width/2, box.Height/2)
 	c.broken.Move(fyne.NewPos(pad+box.Width/4, pad+box.Height/4))
 	c.broken.Resize(mark)
-	c.label.Move(fyne.NewPos(0, s.Height-labelH-pad/2))
-	c.label.Resize(fyne.NewSize(s.Width, labelH))
+	th := c.b.labels.height(c.label.TextSize)
+	c.label.Move(fyne.NewPos(0, s.Height-labelH-pad/2+(labelH-th)/2))
+	c.label.Resize(fyne.NewSize(s.Width, th))
+	if t := c.b.labels.fit(c.fullLabel, c.labelWidth(s.Width), c.label.TextSize); t != c.label.Text {
+		c.label.Text = t
+		c.label.Refresh()
+	}
 	ts := c.badge.MinSize()
 	c.badgeBg.Move(fyne.NewPos(pad+2, pad+2))
 	c.badgeBg.Resize(fyne.NewSize(ts.Width+8, ts.Height+2))
@@ -316,6 +326,8 @@ func (r *cellRenderer) Refresh() {
 	c.placeholder.FillColor = theme.Color(theme.ColorNameInputBackground)
 	c.badgeBg.FillColor = theme.Color(theme.ColorNameError)
 	c.badge.Color = theme.Color(theme.ColorNameForegroundOnError)
+	c.label.Color = theme.Color(theme.ColorNameForeground)
+	c.label.TextSize = theme.TextSize()
 	c.refreshHighlight()
 	r.Layout(c.Size())
 	canvas.Refresh(c)
@@ -343,4 +355,70 @@ func errNoBlob(a store.Attachment) error {
 		return errors.New("the blob is a symbolic link, which lashview does not follow")
 	}
 	return errors.New("the blob is missing: only its sidecar is in the store")
+}
+
+// labelWidth is the room for the label in a cell of width w: the cell less
+// the padding a widget.Label would keep.
+func (c *cell) labelWidth(w float32) float32 {
+	return w - 2*theme.InnerPadding()
+}
+
+// labelFitter shortens labels to a width, ending them with "…". It is
+// what widget.Label's ellipsis truncation does, at a fraction of the cost:
+// Fyne shapes the whole text again with a fresh HarfBuzz font for every
+// truncated label it lays out, and scrolling a large store lays out
+// thousands of new labels a second. The fitter measures each rune once
+// and adds up the advances. Kerning and ligatures only make real text
+// narrower than that sum, so a fitted label never overflows the cell.
+type labelFitter struct {
+	size  float32
+	adv   map[rune]float32
+	lineH float32
+}
+
+// height is the height of a line of text at size.
+func (f *labelFitter) height(size float32) float32 {
+	f.reset(size)
+	if f.lineH == 0 {
+		f.lineH = fyne.MeasureText("Ag", size, fyne.TextStyle{}).Height
+	}
+	return f.lineH
+}
+
+// reset forgets the measures when the text size changed.
+func (f *labelFitter) reset(size float32) {
+	if f.adv == nil || size != f.size {
+		f.size, f.adv, f.lineH = size, map[rune]float32{}, 0
+	}
+}
+
+// advance is the width of r drawn alone at the fitter's size.
+func (f *labelFitter) advance(r rune) float32 {
+	w, ok := f.adv[r]
+	if !ok {
+		w = fyne.MeasureText(string(r), f.size, fyne.TextStyle{}).Width
+		f.adv[r] = w
+	}
+	return w
+}
+
+// fit returns s, or its longest start that fits width with "…" after it.
+func (f *labelFitter) fit(s string, width, size float32) string {
+	if s == "" || width <= 0 {
+		return s
+	}
+	f.reset(size)
+	ell := f.advance('…')
+	total := float32(0)
+	cut := 0 // s[:cut] and the ellipsis fit
+	for i, r := range s {
+		if total+ell <= width {
+			cut = i
+		}
+		total += f.advance(r)
+	}
+	if total <= width {
+		return s
+	}
+	return strings.TrimRight(s[:cut], " ") + "…"
 }
