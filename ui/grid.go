@@ -137,7 +137,7 @@ type cell struct {
 	placeholder *canvas.Rectangle // grey while the thumbnail is being made
 	img         *canvas.Image
 	broken      *canvas.Image // the broken-image mark
-	label       *canvas.Text  // the label, shortened to the cell's width (see fitLabel)
+	label       *canvas.Text  // the label, shortened to the cell's width (see labelFitter)
 	fullLabel   string
 	badgeBg     *canvas.Rectangle
 	badge       *canvas.Text
