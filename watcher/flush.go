@@ -201,11 +201,21 @@ func (w *Watcher) update(id store.ID, a store.Attachment, exists bool, t time.Ti
 	case !exists && had:
 		w.forget(id)
 		return Event{Kind: Removed, ID: id, Attachment: old, Time: t}, true
-	case exists && !same(old, a):
-		w.known[id] = a
+	case exists && !same(old, lean(a)):
+		w.known[id] = lean(a)
 		return Event{Kind: Changed, ID: id, Attachment: a, Time: t}, true
 	}
 	return Event{}, false
+}
+
+// lean is what the watcher remembers of an attachment: all of it but the
+// decoded sidecar. Everything a sidecar says that can change is in the
+// other fields too (label, type and pixels, or the status and its detail
+// when it disagrees with the blob), and for a store of 100,000 the
+// sidecars would be a second copy of the consumer's whole view.
+func lean(a store.Attachment) store.Attachment {
+	a.Meta = nil
+	return a
 }
 
 // replace makes a fresh listing what the consumer knows, and returns the
@@ -234,7 +244,7 @@ func (w *Watcher) remember(a store.Attachment) {
 	if _, had := w.known[a.ID]; !had {
 		w.perPrefix[a.ID.Prefix()]++
 	}
-	w.known[a.ID] = a
+	w.known[a.ID] = lean(a)
 }
 
 func (w *Watcher) forget(id store.ID) {
