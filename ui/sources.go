@@ -114,7 +114,7 @@ type loadProgress struct {
 
 // firstScreenWait is the longest the rest of a listing waits for the
 // first screen of thumbnails (they may have to be made, not just loaded).
-const firstScreenWait = time.Second
+var firstScreenWait = time.Second // a variable so tests can lengthen it
 
 // firstRead is how many attachments a listing reads before the rest, when
 // the sort order lets it tell which come first: more than any screen shows.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -343,4 +344,36 @@ func sorted(ids []store.ID) []store.ID {
 	s := slices.Clone(ids)
 	slices.Sort(s)
 	return s
+}
+
+// TestListStoreWaitsForTheFirstScreen: after the early batch the listing
+// holds back until the window says its first screen is drawn. The wait is
+// made an hour, so only the close of shown can end it.
+func TestListStoreWaitsForTheFirstScreen(t *testing.T) {
+	setFirstRead(t, 10)
+	old := firstScreenWait
+	firstScreenWait = time.Hour
+	t.Cleanup(func() { firstScreenWait = old })
+	st := listingStore(t)
+	want, _ := scanned(t, st)
+	shown := make(chan struct{})
+	var released atomic.Bool
+	var reports []loadProgress
+	listStore(context.Background(), st, SortNewest, shown, func(p loadProgress) {
+		if len(reports) == 0 {
+			// The window draws the first screen a while later.
+			go func() {
+				time.Sleep(50 * time.Millisecond)
+				released.Store(true)
+				close(shown)
+			}()
+		} else if !released.Load() {
+			t.Errorf("report %d (%d attachments) came before the first screen was drawn", len(reports), len(p.found))
+		}
+		reports = append(reports, p)
+	})
+	if len(reports) < 2 || len(reports[0].found) != 10 {
+		t.Fatalf("%d reports, the first with %d attachments; want the 10 first, then the rest", len(reports), len(reports[0].found))
+	}
+	checkComplete(t, reports, want)
 }
