@@ -186,7 +186,7 @@ func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 		rows = slices.DeleteFunc(slices.Clone(rows), func(e *entry) bool { return c.byID[e.att.ID] != e })
 	}
 	less := lessFunc(c.order)
-	slices.SortFunc(fresh, func(a, b *entry) int { return cmpOf(less, a, b) })
+	slices.SortFunc(fresh, cmpOf(less))
 	merged := make([]*entry, 0, len(rows)+len(fresh))
 	i, j := 0, 0
 	for i < len(rows) && j < len(fresh) {
@@ -214,14 +214,16 @@ func sameAttachment(a, b store.Attachment) bool {
 }
 
 // cmpOf turns a strict order into slices.SortFunc's comparison.
-func cmpOf(less func(a, b *entry) bool, a, b *entry) int {
-	switch {
-	case less(a, b):
-		return -1
-	case less(b, a):
-		return 1
+func cmpOf[T any](less func(a, b T) bool) func(a, b T) int {
+	return func(a, b T) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
 	}
-	return 0
 }
 
 // setRows makes rows the shown list.
@@ -260,7 +262,7 @@ func (c *catalog) rebuild() {
 		}
 	}
 	less := lessFunc(c.order)
-	slices.SortFunc(shown, func(a, b *entry) int { return cmpOf(less, a, b) })
+	slices.SortFunc(shown, cmpOf(less))
 	c.setRows(shown)
 }
 

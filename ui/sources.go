@@ -275,15 +275,7 @@ func topHints(ctx context.Context, st *store.Store, prefixes []string, less func
 		all = append(all, hs...)
 		mu.Unlock()
 	}, nil)
-	slices.SortFunc(all, func(a, b store.Hint) int {
-		switch {
-		case less(a, b):
-			return -1
-		case less(b, a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, cmpOf(less))
 	return all[:min(len(all), firstRead)]
 }
 

@@ -121,7 +121,7 @@ func topIDs(atts []store.Attachment, order SortOrder, n int) []store.ID {
 		es[i] = newEntry(a)
 	}
 	less := lessFunc(order)
-	slices.SortFunc(es, func(a, b *entry) int { return cmpOf(less, a, b) })
+	slices.SortFunc(es, cmpOf(less))
 	var ids []store.ID
 	for _, e := range es[:min(n, len(es))] {
 		ids = append(ids, e.att.ID)
