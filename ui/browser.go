@@ -102,20 +102,21 @@ type Browser struct {
 	viewer  *viewer
 	welcome *welcomeView
 
-	search     *searchEntry
-	typeSel    *widget.Select
-	problems   *widget.Check
-	sortSel    *widget.Select
-	sizeSlider *widget.Slider
-	count      *widget.Label
-	statusL    *widget.Label
-	liveL      *widget.Label
-	hoverL     *widget.Label
-	progress   *widget.ProgressBarInfinite
-	statusBar  *fyne.Container
-	cellByID   map[store.ID]*cell
-	actions    *actions
-	ed         *editor // drop-in, trash and undo, relabel, health
+	search      *searchEntry
+	typeSel     *widget.Select
+	problems    *widget.Check
+	sortSel     *widget.Select
+	sizeSlider  *widget.Slider
+	count       *widget.Label
+	statusL     *widget.Label
+	liveL       *widget.Label
+	hoverL      *widget.Label
+	progress    *widget.ProgressBarInfinite
+	statusBar   *fyne.Container
+	statusTexts *fyne.Container // the status and hover texts (statusLayout)
+	cellByID    map[store.ID]*cell
+	actions     *actions
+	ed          *editor // drop-in, trash and undo, relabel, health
 }
 
 // New builds the window's content into w and opens the first store: the
@@ -263,7 +264,7 @@ func (b *Browser) startListing() {
 	b.listGen++
 	gen := b.listGen
 	b.loading = true
-	b.loadNote = "Reading the store…"
+	b.loadNote = "reading…"
 	seen := map[store.ID]bool{}
 	st := b.st
 	shown := make(chan struct{})
@@ -287,7 +288,8 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	}
 	b.cat.add(p.found)
 	if p.total > 0 {
-		b.loadNote = fmt.Sprintf("Reading the store… %d of %d folders", p.done, p.total)
+		// Short: it shares half the status bar with the store's path.
+		b.loadNote = fmt.Sprintf("reading… %d%%", 100*p.done/p.total)
 	}
 	if len(p.problems) > 0 {
 		b.loadNote = strings.Join(p.problems, "; ")
@@ -295,6 +297,10 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	if p.finished {
 		defer b.startWatching()
 		b.loading = false
+		if pr := b.cfg.Probe; pr != nil {
+			pr.Report(fmt.Sprintf("listing finished: %.0f ms after start (%s attachments)",
+				float64(time.Since(pr.Start).Microseconds())/1000, thousands(b.cat.total())))
+		}
 		gone := false
 		for id := range b.cat.byID {
 			if !seen[id] {
@@ -476,6 +482,7 @@ func (b *Browser) refreshStatus() {
 		b.progress.Hide()
 	}
 	b.statusBar.Refresh() // the texts changed width: lay the bar out again
+	b.statusTexts.Refresh()
 }
 
 func (b *Browser) refreshDetails() {

@@ -59,8 +59,9 @@ func (b *Browser) build() {
 	b.hoverL.Truncation = fyne.TextTruncateEllipsis
 	b.progress = widget.NewProgressBarInfinite()
 	b.progress.Hide()
+	b.statusTexts = container.New(&statusLayout{left: b.statusL}, b.statusL, b.hoverL)
 	b.statusBar = container.NewBorder(nil, nil, nil, container.NewHBox(b.progress, b.count, widget.NewSeparator(), b.liveL),
-		container.NewGridWithColumns(2, b.statusL, b.hoverL))
+		b.statusTexts)
 
 	split := newSplit(b.grid, b.details.obj)
 	b.main = container.NewBorder(container.NewVBox(toolbar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
@@ -435,4 +436,35 @@ func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
 		}
 	}
 	e.Entry.TypedShortcut(s)
+}
+
+// statusLayout puts the status bar's two texts side by side: the store's
+// path, count, size and what is being done get the width they need (up to
+// three quarters of the bar), the hover and flash notes the rest. Half
+// each cut the listing's progress off the end.
+type statusLayout struct {
+	left    *widget.Label
+	measure *widget.Label // the left text untruncated, for its width
+}
+
+func (l *statusLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if l.measure == nil {
+		l.measure = widget.NewLabel("")
+	}
+	if l.measure.Text != l.left.Text {
+		l.measure.SetText(l.left.Text)
+	}
+	// Fyne's ellipsis cuts text a padding short of the label's own minimum
+	// width, so ask for that much more.
+	want := l.measure.MinSize().Width + 2*theme.InnerPadding()
+	w := min(want, size.Width*3/4)
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(w, size.Height))
+	objs[1].Move(fyne.NewPos(w+theme.Padding(), 0))
+	objs[1].Resize(fyne.NewSize(max(0, size.Width-w-theme.Padding()), size.Height))
+}
+
+func (l *statusLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(a.Width+theme.Padding()+b.Width, max(a.Height, b.Height))
 }
