@@ -100,7 +100,7 @@ type Services func(st *store.Store, onResult func(thumbs.Result)) (Thumbnails, L
 
 // loadBatchEvery is how often a store being listed hands what it found to
 // the UI: often enough that the grid visibly fills, rarely enough that
-// re-sorting 100,000 entries does not eat the frames.
+// merging each batch into 100,000 entries does not eat the frames.
 const loadBatchEvery = 120 * time.Millisecond
 
 // loadProgress is one batch of a listing in progress.
