@@ -128,6 +128,18 @@ func (c *catalog) total() int { return len(c.byID) }
 // a total order, so a binary search finds it; an entry replaced by put and
 // not yet rebuilt may sit out of order, and a plain search finds that.
 func (c *catalog) position(id store.ID) int {
+	if c.byID[id] == nil {
+		return -1
+	}
+	if i := c.search(id); i >= 0 {
+		return i
+	}
+	return slices.Index(c.shown, id)
+}
+
+// search is position's binary search: id's index in the sorted rows, or
+// -1 when it is not where its entry sorts.
+func (c *catalog) search(id store.ID) int {
 	e := c.byID[id]
 	if e == nil {
 		return -1
@@ -137,7 +149,7 @@ func (c *catalog) position(id store.ID) int {
 	if i < len(c.rows) && c.shown[i] == id {
 		return i
 	}
-	return slices.Index(c.shown, id)
+	return -1
 }
 
 // add puts a batch of attachments in the catalog and the shown list; see

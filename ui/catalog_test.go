@@ -182,6 +182,10 @@ func checkCatalog(t *testing.T, c *catalog, truth map[store.ID]store.Attachment,
 		if p := c.position(id); p != w {
 			t.Fatalf("%s: position(%s) = %d, want %d", what, id.Short(), p, w)
 		}
+		// The binary search alone finds it, not only position's fallback.
+		if p := c.search(id); p != w {
+			t.Fatalf("%s: search(%s) = %d, want %d", what, id.Short(), p, w)
+		}
 	}
 	for _, id := range unknown {
 		if _, known := truth[id]; known {
