@@ -144,23 +144,32 @@ func haveLibwebp() bool {
 	return libwebpOK
 }
 
+// libwebpCheck makes sure libwebp is there and reads data as a WebP of
+// the w×h the guard read from its header.
+func libwebpCheck(data []byte, w, h int) error {
+	if !haveLibwebp() {
+		return errors.New("libwebp: not installed")
+	}
+	if len(data) == 0 {
+		return errors.New("libwebp: no data")
+	}
+	var cw, ch C.int
+	if C.lv_webp_info((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &cw, &ch) == 0 {
+		return errors.New("libwebp: invalid WebP")
+	}
+	if int(cw) != w || int(ch) != h {
+		return fmt.Errorf("%w: webp header says %dx%d, libwebp %dx%d", ErrHeaderLies, w, h, int(cw), int(ch))
+	}
+	return nil
+}
+
 // libwebpDecode decodes a still WebP of w×h, as the guard read it. A lossy
 // picture without alpha comes back as its YCbCr planes (no conversion, a
 // third of the memory traffic of RGBA; the box shrink converts once per
 // output pixel); anything else as non-premultiplied RGBA.
 func libwebpDecode(data []byte, w, h int) (image.Image, error) {
-	if !haveLibwebp() {
-		return nil, errors.New("libwebp: not installed")
-	}
-	if len(data) == 0 {
-		return nil, errors.New("libwebp: no data")
-	}
-	var cw, ch C.int
-	if C.lv_webp_info((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &cw, &ch) == 0 {
-		return nil, errors.New("libwebp: invalid WebP")
-	}
-	if int(cw) != w || int(ch) != h {
-		return nil, fmt.Errorf("%w: webp header says %dx%d, libwebp %dx%d", ErrHeaderLies, w, h, int(cw), int(ch))
+	if err := libwebpCheck(data, w, h); err != nil {
+		return nil, err
 	}
 	const failed = "libwebp: decoding failed (damaged or truncated data)"
 	if webpOpaqueLossy(data) {
@@ -184,18 +193,8 @@ func libwebpDecode(data []byte, w, h int) (image.Image, error) {
 // libwebpDecodeScaled decodes a still WebP of w×h straight to sw×sh
 // (non-premultiplied RGBA).
 func libwebpDecodeScaled(data []byte, w, h, sw, sh int) (*image.NRGBA, error) {
-	if !haveLibwebp() {
-		return nil, errors.New("libwebp: not installed")
-	}
-	if len(data) == 0 {
-		return nil, errors.New("libwebp: no data")
-	}
-	var cw, ch C.int
-	if C.lv_webp_info((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &cw, &ch) == 0 {
-		return nil, errors.New("libwebp: invalid WebP")
-	}
-	if int(cw) != w || int(ch) != h {
-		return nil, fmt.Errorf("%w: webp header says %dx%d, libwebp %dx%d", ErrHeaderLies, w, h, int(cw), int(ch))
+	if err := libwebpCheck(data, w, h); err != nil {
+		return nil, err
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, sw, sh))
 	if st := C.lv_webp_scaled((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), C.int(sw), C.int(sh),
