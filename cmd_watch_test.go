@@ -11,12 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"lashview/internal/fixture"
+	"lashview/internal/syncbuf"
 	"lashview/store"
 )
 
@@ -37,24 +37,7 @@ func watchBinary(t *testing.T, dir string) string {
 type watchProcess struct {
 	cmd    *exec.Cmd
 	lines  chan string
-	stderr *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	stderr *syncbuf.Buffer
 }
 
 // startWatch runs `lashview watch` and waits until it watches.
@@ -62,7 +45,7 @@ func startWatch(t *testing.T, bin string, args ...string) *watchProcess {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"watch"}, args...)...)
 	cmd.Env = append(os.Environ(), "LANG=C.UTF-8")
-	p := &watchProcess{cmd: cmd, lines: make(chan string, 1000), stderr: &syncBuffer{}}
+	p := &watchProcess{cmd: cmd, lines: make(chan string, 1000), stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

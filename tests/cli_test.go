@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"lashview/internal/fixture"
+	"lashview/internal/syncbuf"
 )
 
 // binary is the lashview program built once for the package's tests, or
@@ -308,7 +309,7 @@ func TestWatchPrintsAPutAndStopsOnSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -22,12 +22,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"lashview/internal/fixture"
+	"lashview/internal/syncbuf"
 )
 
 // Generous limits for things that take seconds on an idle machine and may
@@ -61,7 +61,7 @@ func startXvfb(t *testing.T) *xserver {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var errb syncBuffer
+	var errb syncbuf.Buffer
 	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", screenWidth, screenHeight),
 		"-noreset", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
@@ -121,7 +121,7 @@ type window struct {
 	t      *testing.T
 	x      *xserver
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	exited chan struct{}
 	id     string // the X window, once found
 }
@@ -135,7 +135,7 @@ func startWindow(t *testing.T, x *xserver, root string) *window {
 	cmd := exec.Command(binary, "--store", root)
 	cmd.Env = append(testEnv(t.TempDir()), "DISPLAY="+x.display)
 	cmd.Dir = ".."
-	w := &window{t: t, x: x, cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	w := &window{t: t, x: x, cmd: cmd, stderr: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w.stderr, w.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -604,22 +604,4 @@ func countThumbnails(img image.Image, area image.Rectangle) thumbnailCount {
 		}
 	}
 	return res
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
