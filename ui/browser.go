@@ -102,21 +102,20 @@ type Browser struct {
 	viewer  *viewer
 	welcome *welcomeView
 
-	search      *searchEntry
-	typeSel     *widget.Select
-	problems    *widget.Check
-	sortSel     *widget.Select
-	sizeSlider  *widget.Slider
-	count       *widget.Label
-	statusL     *widget.Label
-	liveL       *widget.Label
-	hoverL      *widget.Label
-	progress    *widget.ProgressBarInfinite
-	statusBar   *fyne.Container
-	statusTexts *fyne.Container // the status and hover texts (statusLayout)
-	cellByID    map[store.ID]*cell
-	actions     *actions
-	ed          *editor // drop-in, trash and undo, relabel, health
+	search     *searchEntry
+	typeSel    *widget.Select
+	problems   *widget.Check
+	sortSel    *widget.Select
+	sizeSlider *widget.Slider
+	count      *widget.Label
+	statusL    *widget.Label
+	liveL      *widget.Label
+	hoverL     *widget.Label
+	progress   *widget.ProgressBarInfinite
+	statusBar  *fyne.Container
+	cellByID   map[store.ID]*cell
+	actions    *actions
+	ed         *editor // drop-in, trash and undo, relabel, health
 }
 
 // New builds the window's content into w and opens the first store: the
@@ -288,7 +287,7 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	}
 	b.cat.add(p.found)
 	if p.total > 0 {
-		// Short: it shares half the status bar with the store's path.
+		// Short: it follows the path, count and size in the status bar.
 		b.loadNote = fmt.Sprintf("reading… %d%%", 100*p.done/p.total)
 	}
 	if len(p.problems) > 0 {
@@ -301,17 +300,14 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 			pr.Report(fmt.Sprintf("listing finished: %.0f ms after start (%s attachments)",
 				float64(time.Since(pr.Start).Microseconds())/1000, thousands(b.cat.total())))
 		}
-		gone := false
+		var gone []store.ID
 		for id := range b.cat.byID {
 			if !seen[id] {
-				b.cat.remove(id)
+				gone = append(gone, id)
 				b.sel.drop(id)
-				gone = true
 			}
 		}
-		if gone {
-			b.cat.rebuild()
-		}
+		b.cat.apply(nil, gone)
 		b.loadNote = ""
 		if p.err != nil {
 			b.loadNote = "The store could not be read: " + p.err.Error()
@@ -481,8 +477,7 @@ func (b *Browser) refreshStatus() {
 	} else {
 		b.progress.Hide()
 	}
-	b.statusBar.Refresh() // the texts changed width: lay the bar out again
-	b.statusTexts.Refresh()
+	b.statusBar.Refresh() // the texts changed width: lay the bar (and its statusLayout) out again
 }
 
 func (b *Browser) refreshDetails() {

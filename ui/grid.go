@@ -189,9 +189,7 @@ func (c *cell) bind(id store.ID) {
 	c.id = id
 	b.cellByID[id] = c
 	a, _ := b.cat.get(id)
-	c.fullLabel = oneLine(a.DisplayLabel())
-	c.label.Text = b.labels.fit(c.fullLabel, c.labelWidth(c.Size().Width), theme.TextSize())
-	c.label.Refresh()
+	c.fullLabel = oneLine(a.DisplayLabel()) // fitted to the cell by Layout (c.Refresh below)
 	if a.Status != store.StatusOK {
 		c.badge.Text = badgeText(a.Status)
 		c.badge.Show()
@@ -294,7 +292,7 @@ type cellRenderer struct{ c *cell }
 func (r *cellRenderer) Layout(s fyne.Size) {
 	c := r.c
 	pad := theme.Padding()
-	labelH := c.b.cellMin().Height - c.b.cellSize - 2*pad
+	labelH := c.b.labelLine()
 	box := fyne.NewSize(s.Width-2*pad, s.Height-labelH-2*pad)
 	c.bg.Move(fyne.NewPos(0, 0))
 	c.bg.Resize(s)
@@ -343,10 +341,15 @@ func (r *cellRenderer) Destroy() {}
 // cellMin is the size of every cell: the thumbnail box plus a label line.
 func (b *Browser) cellMin() fyne.Size {
 	pad := theme.Padding()
+	return fyne.NewSize(b.cellSize+2*pad, b.cellSize+b.labelLine()+2*pad)
+}
+
+// labelLine is the height of a cell's label line, measured once.
+func (b *Browser) labelLine() float32 {
 	if b.labelH == 0 {
 		b.labelH = widget.NewLabel("Ag").MinSize().Height
 	}
-	return fyne.NewSize(b.cellSize+2*pad, b.cellSize+b.labelH+2*pad)
+	return b.labelH
 }
 
 // errNoBlob says why an attachment has no picture to draw.

@@ -59,9 +59,8 @@ func (b *Browser) build() {
 	b.hoverL.Truncation = fyne.TextTruncateEllipsis
 	b.progress = widget.NewProgressBarInfinite()
 	b.progress.Hide()
-	b.statusTexts = container.New(&statusLayout{left: b.statusL}, b.statusL, b.hoverL)
 	b.statusBar = container.NewBorder(nil, nil, nil, container.NewHBox(b.progress, b.count, widget.NewSeparator(), b.liveL),
-		b.statusTexts)
+		container.New(&statusLayout{left: b.statusL}, b.statusL, b.hoverL))
 
 	split := newSplit(b.grid, b.details.obj)
 	b.main = container.NewBorder(container.NewVBox(toolbar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
