@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func fixtures(t testing.TB) string { return fixture.Dir(t) }
@@ -214,5 +215,52 @@ func TestPrefixNamesAreChecked(t *testing.T) {
 	}
 	if _, err := New(filepath.Join(t.TempDir(), "gone")).Prefixes(); err == nil {
 		t.Error("Prefixes of a missing store gave no error")
+	}
+}
+
+// Same compares what an examination says, not which decoded sidecar
+// object it holds.
+func TestAttachmentSame(t *testing.T) {
+	s := New(copyFixture(t, "clean"))
+	res, err := s.Scan(context.Background(), ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Attachments[0]
+	b, _ := s.Examine(a.ID) // another read: other Meta and Label pointers
+	if a.Meta == b.Meta || a.Label == b.Label {
+		t.Fatal("the two examinations share pointers; the test proves nothing")
+	}
+	if !a.Same(b) {
+		t.Errorf("two reads of an unchanged %s differ: %+v, %+v", a.ID.Short(), a, b)
+	}
+	lean := b
+	lean.Meta = nil
+	if !a.Same(lean) {
+		t.Error("dropping the decoded sidecar made a difference")
+	}
+	zoned := b
+	zoned.Modified = b.Modified.In(time.FixedZone("X", 3600))
+	if !a.Same(zoned) {
+		t.Error("the same instant in another time zone made a difference")
+	}
+	other := "another label"
+	for name, change := range map[string]func(*Attachment){
+		"label":    func(x *Attachment) { x.Label = &other },
+		"no label": func(x *Attachment) { x.Label = nil },
+		"status":   func(x *Attachment) { x.Status = StatusBadMeta },
+		"detail":   func(x *Attachment) { x.Detail = "changed" },
+		"size":     func(x *Attachment) { x.Size++ },
+		"time":     func(x *Attachment) { x.Modified = x.Modified.Add(time.Nanosecond) },
+		"type": func(x *Attachment) {
+			x.MediaType = map[bool]MediaType{true: GIF, false: PNG}[x.MediaType != GIF]
+		},
+		"width": func(x *Attachment) { x.Width++ },
+	} {
+		c := b
+		change(&c)
+		if a.Same(c) {
+			t.Errorf("a different %s is the same", name)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"sort"
@@ -97,6 +98,17 @@ func (a *Attachment) DisplayLabel() string {
 		return *a.Label
 	}
 	return a.ID.Short()
+}
+
+// Same reports whether two examinations of an id say the same thing, the
+// decoded sidecar aside: everything a sidecar says that can change shows in
+// the other fields too (label, type and pixels, or the status and its
+// detail when it disagrees with the blob). Labels compare by value and
+// times by instant; DeepEqual keeps it right when Attachment gains fields.
+func (a Attachment) Same(b Attachment) bool {
+	a.Meta, b.Meta = nil, nil
+	a.Modified, b.Modified = a.Modified.Round(0).UTC(), b.Modified.Round(0).UTC()
+	return reflect.DeepEqual(a, b)
 }
 
 // ScanResult is a whole listing of a store.

@@ -173,7 +173,7 @@ func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 	}
 	for _, a := range puts {
 		if old := c.byID[a.ID]; old != nil {
-			if sameAttachment(old.att, a) {
+			if old.att.Same(a) {
 				continue
 			}
 			replaced = true
@@ -213,16 +213,6 @@ func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 	merged = append(append(merged, rows[i:]...), fresh[j:]...)
 	c.setRows(merged)
 	return true
-}
-
-// sameAttachment reports whether two examinations of an id show the same:
-// every field the window shows, sorts or filters by.
-func sameAttachment(a, b store.Attachment) bool {
-	return a.ID == b.ID && a.Status == b.Status && a.Detail == b.Detail &&
-		a.HasBlob == b.HasBlob && a.HasSidecar == b.HasSidecar && a.Size == b.Size &&
-		a.Modified.Equal(b.Modified) && a.MediaType == b.MediaType &&
-		a.Width == b.Width && a.Height == b.Height &&
-		(a.Label == nil) == (b.Label == nil) && (a.Label == nil || *a.Label == *b.Label)
 }
 
 // cmpOf turns a strict order into slices.SortFunc's comparison.

@@ -115,7 +115,7 @@ func same(r *rand.Rand, a store.Attachment) store.Attachment {
 
 // sameModel is the test's own idea of two attachments saying the same:
 // every field but the sidecar, times by instant, labels by value. It does
-// not use sameAttachment, so a mistake there shows.
+// not use Attachment.Same, so a mistake there shows.
 func sameModel(a, b store.Attachment) bool {
 	labelEq := (a.Label == nil) == (b.Label == nil) && (a.Label == nil || *a.Label == *b.Label)
 	return labelEq && a.Modified.Equal(b.Modified) &&

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -201,7 +200,7 @@ func (w *Watcher) update(id store.ID, a store.Attachment, exists bool, t time.Ti
 	case !exists && had:
 		w.forget(id)
 		return Event{Kind: Removed, ID: id, Attachment: old, Time: t}, true
-	case exists && !same(old, lean(a)):
+	case exists && !old.Same(a):
 		w.known[id] = lean(a)
 		return Event{Kind: Changed, ID: id, Attachment: a, Time: t}, true
 	}
@@ -209,10 +208,8 @@ func (w *Watcher) update(id store.ID, a store.Attachment, exists bool, t time.Ti
 }
 
 // lean is what the watcher remembers of an attachment: all of it but the
-// decoded sidecar. Everything a sidecar says that can change is in the
-// other fields too (label, type and pixels, or the status and its detail
-// when it disagrees with the blob), and for a store of 100,000 the
-// sidecars would be a second copy of the consumer's whole view.
+// decoded sidecar, which Attachment.Same leaves out too; for a store of
+// 100,000 the sidecars would be a second copy of the consumer's view.
 func lean(a store.Attachment) store.Attachment {
 	a.Meta = nil
 	return a
@@ -253,11 +250,6 @@ func (w *Watcher) forget(id store.ID) {
 		w.perPrefix[id.Prefix()]--
 	}
 }
-
-// same reports whether two examinations of an id say the same. DeepEqual
-// follows the Meta and Label pointers, and stays right when Attachment gains
-// fields; times come from lstat and so carry no monotonic reading.
-func same(a, b store.Attachment) bool { return reflect.DeepEqual(a, b) }
 
 func sortEvents(ev []Event) {
 	sort.Slice(ev, func(i, j int) bool {

@@ -92,7 +92,7 @@ func (v *View) Diff(res *store.ScanResult) []string {
 			switch {
 			case !ok:
 				out = append(out, fmt.Sprintf("%s: in the listing (%s), not in the view", a.ID, a.Status))
-			case !same(got, a):
+			case !got.Same(a):
 				out = append(out, fmt.Sprintf("%s: view has %s, the listing %s", a.ID, describe(got), describe(a)))
 			}
 		}

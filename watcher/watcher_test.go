@@ -194,7 +194,7 @@ func TestBlobAndSidecarLifecycle(t *testing.T) {
 		h.waitUntil(name, func() bool {
 			a, exists := s.Examine(id)
 			got, inView := h.view.Get(id)
-			return exists == inView && (!exists || same(a, got))
+			return exists == inView && (!exists || a.Same(got))
 		})
 		if len(last) != 1 || last[0] != want {
 			t.Errorf("%s: events %v, want [%s]", name, last, want)
