@@ -139,16 +139,19 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 	return &d.rep, err
 }
 
+// isFinding reports whether a problem is about a stray path rather than an
+// attachment.
+func isFinding(p Problem) bool {
+	switch FindingKind(p.Kind) {
+	case FindingTempLitter, FindingMisplaced, FindingSymlink, FindingForeign, FindingSessionTree:
+		return true
+	}
+	return false
+}
+
 // sortProblems orders stray paths by path (as the scan lists them), then
 // attachments by id.
 func sortProblems(p []Problem) {
-	isFinding := func(q Problem) bool {
-		switch FindingKind(q.Kind) {
-		case FindingTempLitter, FindingMisplaced, FindingSymlink, FindingForeign:
-			return true
-		}
-		return false
-	}
 	sort.SliceStable(p, func(i, j int) bool {
 		fi, fj := isFinding(p[i]), isFinding(p[j])
 		switch {
@@ -160,6 +163,10 @@ func sortProblems(p []Problem) {
 		return p[i].ID < p[j].ID
 	})
 }
+
+// blobOnlySidecar is the fix for a sidecar name in a store that newer lash
+// writes without sidecars.
+const blobOnlySidecar = "newer lash writes this store without sidecars and deletes this file as an unreferenced blob: move it to the Trash (the blob stays)"
 
 // doctor holds one run's state.
 type doctor struct {
@@ -232,6 +239,8 @@ func (d *doctor) planFinding(f Finding) Problem {
 		}
 	case FindingSymlink:
 		p.FixDetail = "report only: lashview never follows a link; a person decides"
+	case FindingSessionTree:
+		p.Fix, p.FixDetail = FixTrash, "no lash reads it: move the whole tree to the Trash"
 	}
 	return p
 }
@@ -239,6 +248,9 @@ func (d *doctor) planFinding(f Finding) Problem {
 // planMove decides what to do with a misplaced file at path.
 func (d *doctor) planMove(path string, id ID, isSide bool, target string) (FixKind, string) {
 	where := d.rel(filepath.Dir(target)) + "/"
+	if isSide && d.s.Writes() == GenBlobOnly {
+		return FixTrash, blobOnlySidecar
+	}
 	if isSide {
 		m, err := decodeSidecarFile(path)
 		if err != nil || m.ID != string(id) {
@@ -292,6 +304,10 @@ func (d *doctor) planAttachment(a Attachment) Problem {
 		p.Fix, p.FixDetail = FixTrash, "move the sidecar to the Trash"
 		return p
 	}
+	if a.Status != StatusMissingMeta && d.s.Writes() == GenBlobOnly {
+		p.Fix, p.FixDetail = FixTrash, blobOnlySidecar
+		return p
+	}
 	p.Fix, p.FixDetail = d.planFromBytes(a.ID, a.Status)
 	return p
 }
@@ -343,7 +359,7 @@ func (d *doctor) apply(ctx context.Context) error {
 		if !p.Fix.Changes() || !d.chosen(p) {
 			continue
 		}
-		if p.Kind == string(FindingTempLitter) || p.Kind == string(FindingMisplaced) || p.Kind == string(FindingForeign) {
+		if isFinding(*p) {
 			d.applyFinding(p)
 			if p.ID != "" {
 				touched[p.ID] = true
@@ -412,7 +428,7 @@ func (d *doctor) applyFinding(p *Problem) {
 			return
 		}
 		d.trash(p, path, "", RoleOther)
-	case string(FindingForeign):
+	case string(FindingForeign), string(FindingSessionTree):
 		d.trash(p, path, "", RoleOther)
 	case string(FindingMisplaced):
 		id, isSide, target := d.misplacedTarget(p.Path)
@@ -470,6 +486,15 @@ func (d *doctor) repair(p *Problem) {
 		return
 	case StatusOrphanMeta:
 		d.trash(p, side, id, RoleSidecar)
+		return
+	}
+	if d.s.Writes() == GenBlobOnly {
+		// Never a sidecar where newer lash writes: one in the way goes.
+		if a.HasSidecar {
+			d.trash(p, side, id, RoleSidecar)
+		} else {
+			p.Outcome = "the store is written without sidecars: nothing to write"
+		}
 		return
 	}
 	meta, err := d.s.MetaFromBlob(id)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // PutOptions say what metadata a put records besides what the bytes tell.
@@ -122,13 +123,20 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar, 
 	if err != nil {
 		return Sidecar{}, &Error{Kind: ErrIo, Path: tmpName, Err: cause(err)}
 	}
-	if h.MediaType == "" {
+	blobOnly := s.Writes() == GenBlobOnly
+	// A blob-only store takes any bytes (lash alpha.111 stores any file); a
+	// sidecar store only what its sidecar can name.
+	if h.MediaType == "" && !blobOnly {
 		return Sidecar{}, fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)
 	}
 	if opt.MediaType != "" && opt.MediaType != h.MediaType {
 		return Sidecar{}, fmt.Errorf("%w: the bytes are %s, not %s", ErrNotImage, h.MediaType, opt.MediaType)
 	}
 	meta := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(n), Width: opt.Width, Height: opt.Height, Label: opt.Label}
+	if blobOnly {
+		// Nowhere to keep a label: lash keeps them in its sessions.
+		meta.Label = nil
+	}
 	if !opt.ExactSize {
 		if meta.Width == nil && h.Width > 0 {
 			w := uint32(h.Width)
@@ -152,10 +160,24 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar, 
 	final := s.layout.Blob(id)
 	if s.healthyBlob(final, id, n) {
 		os.Remove(tmpName)
+		// As newer lash does: a collector that listed the store before
+		// this put sees a fresh blob and spares it.
+		now := time.Now()
+		if err := os.Chtimes(final, now, now); err != nil {
+			renamed = true
+			return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: final, Err: cause(err)}
+		}
 	} else if err := os.Rename(tmpName, final); err != nil {
 		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: final, Err: renameCause(err)}
 	}
 	renamed = true
+	s.noteContents(false, true)
+	if blobOnly {
+		if err := syncDir(pdir); err != nil {
+			return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: pdir, Err: cause(err)}
+		}
+		return meta, nil
+	}
 	if err := s.writeSidecar(id, meta); err != nil {
 		return Sidecar{}, err
 	}
@@ -188,7 +210,11 @@ func renameCause(err error) error {
 // byte as lash alpha.43 does.
 func (s *Store) writeSidecar(id ID, meta Sidecar) error {
 	final := s.layout.Sidecar(id)
-	return writeAtomic(final, meta.Encode())
+	if err := writeAtomic(final, meta.Encode()); err != nil {
+		return err
+	}
+	s.noteContents(true, false)
+	return nil
 }
 
 // writeAtomic writes data to a unique temp beside path, syncs, renames it
@@ -315,7 +341,8 @@ func copyHashing(ctx context.Context, f *os.File, r io.Reader) (ID, int64, error
 
 // SetLabel rewrites the id's sidecar with a new label, crash-atomically and
 // byte-identical to what lash writes for a put of the same bytes with that
-// label. A blob without a readable sidecar gets one from its bytes.
+// label. A blob without a readable sidecar gets one from its bytes, except
+// a blob-only one: that fails with ErrBlobOnlyLabel and changes nothing.
 func (s *Store) SetLabel(id ID, label string) (Sidecar, error) {
 	blob := s.layout.Blob(id)
 	fi, err := os.Lstat(blob)
@@ -329,6 +356,9 @@ func (s *Store) SetLabel(id ID, label string) (Sidecar, error) {
 		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: blob, Err: errors.New("is not a regular file")}
 	}
 	meta, err := s.Meta(id)
+	if errors.Is(err, ErrMissingMeta) && s.sidecarless() == GenBlobOnly {
+		return Sidecar{}, fmt.Errorf("cannot label %s: %w", id.Short(), ErrBlobOnlyLabel)
+	}
 	if err != nil || meta.ID != string(id) || meta.ByteLen != uint64(fi.Size()) {
 		if errors.Is(err, ErrIo) {
 			return Sidecar{}, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -21,8 +22,8 @@ type Status string
 
 // The attachment statuses of the fixture README.
 const (
-	StatusOK           Status = "ok"            // blob and a sidecar lash can read, which agree
-	StatusMissingMeta  Status = "missing_meta"  // blob, no sidecar
+	StatusOK           Status = "ok"            // blob and a sidecar lash can read, which agree; or a blob-only blob
+	StatusMissingMeta  Status = "missing_meta"  // blob, no sidecar, in a store of the sidecar generation
 	StatusOrphanMeta   Status = "orphan_meta"   // sidecar, no blob
 	StatusBadMeta      Status = "bad_meta"      // a sidecar lash cannot decode
 	StatusMetaMismatch Status = "meta_mismatch" // sidecar decodes but its id or byte_len disagrees
@@ -33,9 +34,9 @@ const (
 func (s Status) Explain() string {
 	switch s {
 	case StatusOK:
-		return "Healthy: the blob and its sidecar are present and agree."
+		return "Healthy: lash can read it (the blob, and its sidecar where the store keeps sidecars)."
 	case StatusMissingMeta:
-		return "The blob has no sidecar (a crash between the two writes, or a newer lash store); lash's get fails with MissingMeta."
+		return "The blob has no sidecar in a store of the sidecar generation (lash alpha.43–86): a crash between the two writes; lash's get fails with MissingMeta."
 	case StatusOrphanMeta:
 		return "The sidecar has no blob (the blob was deleted); lash's get fails with NotFound."
 	case StatusBadMeta:
@@ -68,6 +69,7 @@ type Finding struct {
 	Detail  string
 	Dir     bool      // the path is a folder
 	ModTime time.Time // of the path itself (not followed)
+	Size    int64     // bytes held, for a folder lash no longer reads (0 otherwise)
 }
 
 // Attachment is one id found in the store with what a listing knows of it.
@@ -90,7 +92,19 @@ type Attachment struct {
 	MediaType     MediaType
 	Width, Height int
 	Label         *string
+	// MIME is the media type as a MIME name: the image type's, or for a
+	// blob-only attachment of another kind (lash alpha.111 stores any
+	// file) what its bytes are sniffed as; "" when nothing could be read.
+	MIME string
+	// Generation is the format the attachment is stored in: the sidecar
+	// generation when it has (or, in a sidecar store, lacks) a sidecar,
+	// blob-only for a blob that newer lash wrote without one.
+	Generation Generation
 }
+
+// Reference is the string lash's sessions record for the attachment, in
+// the form of its generation.
+func (a *Attachment) Reference() string { return a.Generation.Reference(a.ID) }
 
 // DisplayLabel is the label, or the id's first 12 characters without one.
 func (a *Attachment) DisplayLabel() string {
@@ -213,9 +227,37 @@ func (s *Store) Scan(ctx context.Context, opt ScanOptions) (*ScanResult, error) 
 		res.Attachments = append(res.Attachments, p.atts...)
 		res.Findings = append(res.Findings, p.finds...)
 	}
+	s.rejudge(res.Attachments, res.Findings)
+	res.Findings = append(res.Findings, s.sessionTrees()...)
 	SortNewest(res.Attachments)
 	sort.Slice(res.Findings, func(i, j int) bool { return res.Findings[i].Path < res.Findings[j].Path })
 	return res, nil
+}
+
+// rejudge corrects what is known of the store's sidecars from a whole
+// listing, and with it the generation of every blob without a sidecar (the
+// prefix folders were judged on what was known before).
+func (s *Store) rejudge(atts []Attachment, finds []Finding) {
+	var side, blob bool
+	for i := range atts {
+		side = side || atts[i].HasSidecar || atts[i].Meta != nil
+		blob = blob || atts[i].HasBlob
+	}
+	for _, f := range finds {
+		// A link or a folder under a sidecar's name counts, as it does for
+		// lookForSidecar, which reads names only.
+		dir, name := path.Split(f.Path)
+		base, isSide := strings.CutSuffix(name, ".json")
+		side = side || isSide && isHexID(base) && dir == "sha256/"+base[:2]+"/"
+	}
+	s.setContents(side, blob)
+	g := s.sidecarless()
+	for i := range atts {
+		a := &atts[i]
+		if a.HasBlob && !a.HasSidecar && a.Status != StatusSymlink && a.Generation != g {
+			a.judgeSidecarless(g)
+		}
+	}
 }
 
 // SortNewest orders attachments newest first, ties by id.
@@ -386,7 +428,7 @@ func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad stri
 		case !a.HasBlob:
 			a.Status, a.Detail = StatusOrphanMeta, "the sidecar has no blob"
 		case !a.HasSidecar:
-			a.Status, a.Detail = StatusMissingMeta, "the blob has no sidecar"
+			a.judgeSidecarless(s.sidecarless())
 		case sideErr != nil:
 			a.Status, a.Detail = StatusBadMeta, cause(sideErr).Error()
 		case a.Meta.ID != string(id):
@@ -397,8 +439,12 @@ func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad stri
 			a.Status = StatusOK
 		}
 	}
+	if a.Generation == "" {
+		a.Generation = GenSidecar
+	}
 	if a.Meta != nil {
 		a.MediaType, a.Label = a.Meta.MediaType, a.Meta.Label
+		a.MIME = a.MediaType.MIME()
 		if a.Meta.Width != nil {
 			a.Width = int(*a.Meta.Width)
 		}
@@ -410,11 +456,22 @@ func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad stri
 		}
 	}
 	if a.HasBlob && a.Status != StatusSymlink && (a.Meta == nil || a.Status == StatusMetaMismatch) {
-		if h, err := s.sniffFile(s.layout.Blob(id)); err == nil {
-			a.MediaType, a.Width, a.Height = h.MediaType, h.Width, h.Height
+		if h, mime, err := sniffAny(s.layout.Blob(id)); err == nil {
+			a.MediaType, a.Width, a.Height, a.MIME = h.MediaType, h.Width, h.Height, mime
 		}
 	}
 	return a
+}
+
+// judgeSidecarless sets the status of a blob without a sidecar from the
+// generation the store's evidence gives it.
+func (a *Attachment) judgeSidecarless(g Generation) {
+	a.Generation = g
+	if g == GenBlobOnly {
+		a.Status, a.Detail = StatusOK, ""
+		return
+	}
+	a.Status, a.Detail = StatusMissingMeta, "the blob has no sidecar"
 }
 
 // checkRoot makes sure the root exists and is a folder.

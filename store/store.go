@@ -25,6 +25,10 @@ import (
 type Store struct {
 	root   string
 	layout Layout
+	// newerLash and seen decide the generation of a blob without a
+	// sidecar (generation.go).
+	newerLash bool
+	seen      storeContents
 }
 
 // New returns the store rooted at root. It does no I/O: a store that does
@@ -148,11 +152,36 @@ func (s *Store) Open(id ID) (io.ReadCloser, Sidecar, error) {
 		return nil, Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
 	}
 	m, err := s.Meta(id)
+	if errors.Is(err, ErrMissingMeta) && s.sidecarless() == GenBlobOnly {
+		m, err = describe(f, id)
+	}
 	if err != nil {
 		f.Close()
 		return nil, Sidecar{}, err
 	}
 	return f, m, nil
+}
+
+// describe is what a blob-only blob's bytes say of it, in the shape of a
+// sidecar with no label (the media type is empty when it is not an image).
+// It leaves f at its start.
+func describe(f *os.File, id ID) (Sidecar, error) {
+	fi, err := f.Stat()
+	if err == nil {
+		var h Header
+		if h, err = SniffHeader(f); err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+			m := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(fi.Size())}
+			if h.Width > 0 && h.Height > 0 {
+				w, hh := uint32(h.Width), uint32(h.Height)
+				m.Width, m.Height = &w, &hh
+			}
+			if err == nil {
+				return m, nil
+			}
+		}
+	}
+	return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: f.Name(), Err: cause(err)}
 }
 
 // OpenBlob streams an attachment's bytes without needing its sidecar (for

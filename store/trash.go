@@ -783,6 +783,7 @@ const (
 	OutcomeKept         RestoreOutcome = "kept_present"  // a healthy different file is in place and was kept; the Trash copy stays
 	OutcomeGone         RestoreOutcome = "gone"          // no longer in the Trash (restored or emptied elsewhere)
 	OutcomeUndone       RestoreOutcome = "undone"        // a move or write of a doctor --fix was reversed
+	OutcomeLeftInTrash  RestoreOutcome = "left_in_trash" // a name newer lash would delete as garbage: not put back
 	OutcomeFailed       RestoreOutcome = "failed"
 )
 
@@ -929,6 +930,14 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 	r := RestoredItem{BatchItem: it}
 	fail := func(err error) RestoredItem {
 		r.Outcome, r.Err = OutcomeFailed, err
+		return r
+	}
+	if it.Action != ActionWrite && s.lashDeletes(it.Path) {
+		where := it.Trashed
+		if it.Action == ActionMove {
+			where = it.To
+		}
+		r.Outcome, r.Detail = OutcomeLeftInTrash, "newer lash writes this store without sidecars and would delete "+filepath.Base(it.Path)+" as an unreferenced blob, so it stays at "+where
 		return r
 	}
 	switch it.Action {

@@ -1,0 +1,205 @@
+// Package storecases is the conformance table of on-disk store cases: every
+// shared fixture store (lash alpha.43's clean and messy stores, the lash
+// homes of each store generation) and small cases made here, each with what
+// any reader of a store must say about it. The store's readers (Scan,
+// Examine, ScanPrefix, HintPrefix), the watcher and the window's listing all
+// run it, so they cannot drift apart; a later store backend runs it too.
+package storecases
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"lashview/internal/fixture"
+	"lashview/store"
+)
+
+// Want is what a reader must say of one attachment.
+type Want struct {
+	Status     store.Status
+	Generation store.Generation
+	// MIME is the media type as a MIME name ("" where the case does not
+	// say).
+	MIME string
+	// Size is the blob's length (-1 where the case does not say).
+	Size int64
+}
+
+// Case is one store on disk and what must be read from it.
+type Case struct {
+	Name string
+	// Root is the store's folder: a fresh writable copy per call of Cases.
+	Root string
+	// Options are what the caller would learn from the session databases
+	// beside the store.
+	Options store.Options
+	// Attachments is every id that must be listed, and nothing else.
+	Attachments map[store.ID]Want
+	// Findings maps each stray path (relative to Root, forward slashes)
+	// that must be reported to its kind.
+	Findings map[string]store.FindingKind
+}
+
+// Shared is ../shared/fixtures beside the repository.
+func Shared(t testing.TB) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "fixtures")
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("shared fixtures not found beside the repo: %v", err)
+	}
+	return dir
+}
+
+// Cases copies every case into temp folders and returns them.
+func Cases(t testing.TB) []Case {
+	t.Helper()
+	cases := []Case{alpha43Clean(t), alpha43Messy(t), oneBlob(t)}
+	for _, set := range []string{"alpha43", "alpha111", "mixed"} {
+		cases = append(cases, sessionsSet(t, set))
+	}
+	return cases
+}
+
+// CopyHome copies the lash home of a lash-sessions set (alpha43, alpha111,
+// mixed) into a temp folder and returns the copy's lash home.
+func CopyHome(t testing.TB, set string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), set)
+	src := filepath.Join(Shared(t), "lash-sessions", set, "lash-home")
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp -a: %v %s", err, out)
+	}
+	if out, err := exec.Command("chmod", "-R", "u+w", dst).CombinedOutput(); err != nil {
+		t.Fatalf("chmod: %v %s", err, out)
+	}
+	return dst
+}
+
+// expected is the part of a lash-sessions expected.json the store answers.
+type expected struct {
+	SessionDBs []struct {
+		Kind        string `json:"kind"`
+		UserVersion int    `json:"user_version"`
+	} `json:"session_dbs"`
+	Attachments map[string]struct {
+		Generation *string `json:"generation"`
+		Status     string  `json:"status"`
+		MediaType  *string `json:"media_type"`
+		ByteLen    *int64  `json:"byte_len"`
+	} `json:"attachments"`
+	Litter    []string `json:"litter"`
+	G2Garbage []string `json:"g2_garbage"`
+}
+
+// sessionsSet is one lash home of ../shared/fixtures/lash-sessions.
+func sessionsSet(t testing.TB, set string) Case {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(Shared(t), "lash-sessions", set, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e expected
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatalf("%s/expected.json: %v", set, err)
+	}
+	home := CopyHome(t, set)
+	c := Case{Name: "lash-sessions/" + set, Root: filepath.Join(home, "attachments"),
+		Attachments: map[store.ID]Want{}, Findings: map[string]store.FindingKind{}}
+	for _, db := range e.SessionDBs {
+		if db.Kind == "primary" && db.UserVersion >= 10 {
+			c.Options.NewerLash = true
+		}
+	}
+	for id, a := range e.Attachments {
+		if a.Generation == nil {
+			continue // named by a session, not in the store
+		}
+		w := Want{Status: store.Status(a.Status), Generation: store.GenBlobOnly, Size: -1}
+		if *a.Generation == "g1" {
+			w.Generation = store.GenSidecar
+		}
+		if a.MediaType != nil {
+			w.MIME = *a.MediaType
+		}
+		if a.ByteLen != nil {
+			w.Size = *a.ByteLen
+		}
+		c.Attachments[store.ID(id)] = w
+	}
+	for _, p := range e.Litter {
+		c.Findings[strings.TrimPrefix(p, "lash-home/attachments/")] = store.FindingTempLitter
+	}
+	for _, p := range e.G2Garbage {
+		// One finding covers the whole per-session tree.
+		rel := strings.TrimPrefix(p, "lash-home/attachments/")
+		parts := strings.SplitN(rel, "/", 3)
+		c.Findings[parts[0]+"/"+parts[1]] = store.FindingSessionTree
+	}
+	return c
+}
+
+// alpha43Expected is messy.expected.json / clean.expected.json.
+type alpha43Expected struct {
+	Attachments map[string]struct {
+		Scan string `json:"scan"`
+	} `json:"attachments"`
+	Findings []struct {
+		Path string `json:"path"`
+		Kind string `json:"kind"`
+	} `json:"findings"`
+}
+
+func alpha43(t testing.TB, name string) Case {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(fixture.Dir(t), name+".expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e alpha43Expected
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatalf("%s.expected.json: %v", name, err)
+	}
+	c := Case{Name: "lash-alpha43/" + name, Root: fixture.Copy(t, name),
+		Attachments: map[store.ID]Want{}, Findings: map[string]store.FindingKind{}}
+	for id, a := range e.Attachments {
+		// Every attachment of a store with sidecars is of the sidecar
+		// generation, a blob whose sidecar is missing included.
+		c.Attachments[store.ID(id)] = Want{Status: store.Status(a.Scan), Generation: store.GenSidecar, Size: -1}
+	}
+	for _, f := range e.Findings {
+		c.Findings[f.Path] = store.FindingKind(f.Kind)
+	}
+	return c
+}
+
+func alpha43Clean(t testing.TB) Case { return alpha43(t, "clean") }
+func alpha43Messy(t testing.TB) Case { return alpha43(t, "messy") }
+
+// oneBlob is a store of exactly one blob and no sidecar: blob-only, so the
+// blob is healthy, though nothing beside the store says which lash wrote it.
+func oneBlob(t testing.TB) Case {
+	t.Helper()
+	const id = "c14c9222c54fbe7555e0f9b188c3a355ab4edcd7f9455fc092297bab0a92da36" // a WebP screenshot
+	src := filepath.Join(fixture.Dir(t), "clean", "sha256", id[:2], id)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "attachments")
+	dir := filepath.Join(root, "sha256", id[:2])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Case{Name: "one-blob", Root: root,
+		Attachments: map[store.ID]Want{id: {Status: store.StatusOK, Generation: store.GenBlobOnly, MIME: "image/webp", Size: int64(len(data))}},
+		Findings:    map[string]store.FindingKind{}}
+}
