@@ -197,19 +197,17 @@ func blockerID(f Finding) ID {
 	if len(parts) != 3 {
 		return ""
 	}
-	base := strings.TrimSuffix(parts[2], ".json")
-	if !isHexID(base) || base[:2] != parts[1] {
-		return ""
+	if n := ParseName(parts[2], parts[1]); n.Kind == NameBlob || n.Kind == NameSidecar {
+		return n.ID
 	}
-	return ID(base)
+	return ""
 }
 
 // misplacedTarget returns the id of a misplaced file, whether it is a
 // sidecar, and where it belongs.
 func (d *doctor) misplacedTarget(rel string) (ID, bool, string) {
-	name := filepath.Base(rel)
-	base, isSide := strings.CutSuffix(name, ".json")
-	id := ID(base)
+	n := ParseName(filepath.Base(rel), "")
+	id, isSide := n.ID, n.Sidecar
 	if isSide {
 		return id, true, d.s.layout.Sidecar(id)
 	}

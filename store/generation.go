@@ -127,7 +127,7 @@ func lookForSidecar(dir string) (hasSidecar, hasBlob bool) {
 		return false, false
 	}
 	for _, e := range entries {
-		if !e.IsDir() || !isPrefix(e.Name()) {
+		if !e.IsDir() || !IsPrefix(e.Name()) {
 			continue
 		}
 		f, err := os.Open(filepath.Join(dir, e.Name()))
@@ -137,15 +137,13 @@ func lookForSidecar(dir string) (hasSidecar, hasBlob bool) {
 		for {
 			names, err := f.Readdirnames(512)
 			for _, n := range names {
-				base, isSide := strings.CutSuffix(n, ".json")
-				if !isHexID(base) || base[:2] != e.Name() {
-					continue
-				}
-				if isSide {
+				switch ParseName(n, e.Name()).Kind {
+				case NameSidecar:
 					f.Close()
 					return true, hasBlob
+				case NameBlob:
+					hasBlob = true
 				}
-				hasBlob = true
 			}
 			if err != nil {
 				break
@@ -156,10 +154,11 @@ func lookForSidecar(dir string) (hasSidecar, hasBlob bool) {
 	return false, hasBlob
 }
 
-// sidecarless reports the generation of a blob that has no sidecar: blob-only
+// Sidecarless is the generation of a blob that has no sidecar: blob-only
 // when the store holds no sidecar at all or newer lash writes beside it,
-// else a sidecar-era blob whose sidecar is missing.
-func (s *Store) sidecarless() Generation {
+// else a sidecar-era blob whose sidecar is missing. A watcher that sees it
+// change (the first sidecar of a store appeared) lists the store again.
+func (s *Store) Sidecarless() Generation {
 	if s.newerLash {
 		return GenBlobOnly
 	}
@@ -201,7 +200,7 @@ func (s *Store) lashDeletes(path string) bool {
 		return false
 	}
 	prefix, name, _ := strings.Cut(rest, "/")
-	return !(isHexID(name) && name[:2] == prefix)
+	return ParseName(name, prefix).Kind != NameBlob
 }
 
 // sniffAny reads what a blob's first bytes say: the image header when it is

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // ID is an attachment's content id: the lowercase hex SHA-256 of its bytes.
@@ -79,3 +80,51 @@ func (l Layout) Blob(id ID) string { return filepath.Join(l.PrefixDir(id), strin
 
 // Sidecar is the path of the id's sidecar.
 func (l Layout) Sidecar(id ID) string { return l.Blob(id) + ".json" }
+
+// NameKind is what a file name inside the store is to lash.
+type NameKind int
+
+// The kinds of names ParseName tells apart.
+const (
+	NameForeign   NameKind = iota // not a name lash writes
+	NameBlob                      // <id> in its own prefix folder
+	NameSidecar                   // <id>.json in its own prefix folder
+	NameTemp                      // a temp of an interrupted write: *.tmp, *.staging.*
+	NameMisplaced                 // <id> or <id>.json outside its prefix folder
+)
+
+// Name is a file name inside the store, parsed.
+type Name struct {
+	Kind NameKind
+	// ID is the attachment the name belongs to (blob, sidecar or
+	// misplaced; "" otherwise).
+	ID ID
+	// Sidecar says a misplaced name is a sidecar's.
+	Sidecar bool
+}
+
+// ParseName is the one place that says what a file name is: name lies in
+// the prefix folder prefix ("" for sha256/ itself). Nothing else in
+// lashview matches store names by hand.
+func ParseName(name, prefix string) Name {
+	base, isSide := strings.CutSuffix(name, ".json")
+	if isHexID(base) && base[:2] == prefix {
+		if isSide {
+			return Name{Kind: NameSidecar, ID: ID(base)}
+		}
+		return Name{Kind: NameBlob, ID: ID(base)}
+	}
+	if strings.HasSuffix(name, ".tmp") || strings.Contains(name, ".staging.") {
+		return Name{Kind: NameTemp}
+	}
+	if isHexID(base) {
+		return Name{Kind: NameMisplaced, ID: ID(base), Sidecar: isSide}
+	}
+	return Name{}
+}
+
+// IsPrefix reports whether name can be a prefix folder: two lowercase hex
+// characters. It keeps path tricks ("..", "/") out of the folder paths.
+func IsPrefix(name string) bool {
+	return len(name) == 2 && isHexID(name+strings.Repeat("0", IDLen-2))
+}

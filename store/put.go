@@ -356,7 +356,7 @@ func (s *Store) SetLabel(id ID, label string) (Sidecar, error) {
 		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: blob, Err: errors.New("is not a regular file")}
 	}
 	meta, err := s.Meta(id)
-	if errors.Is(err, ErrMissingMeta) && s.sidecarless() == GenBlobOnly {
+	if errors.Is(err, ErrMissingMeta) && s.Sidecarless() == GenBlobOnly {
 		return Sidecar{}, fmt.Errorf("cannot label %s: %w", id.Short(), ErrBlobOnlyLabel)
 	}
 	if err != nil || meta.ID != string(id) || meta.ByteLen != uint64(fi.Size()) {

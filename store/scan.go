@@ -247,11 +247,11 @@ func (s *Store) rejudge(atts []Attachment, finds []Finding) {
 		// A link or a folder under a sidecar's name counts, as it does for
 		// lookForSidecar, which reads names only.
 		dir, name := path.Split(f.Path)
-		base, isSide := strings.CutSuffix(name, ".json")
-		side = side || isSide && isHexID(base) && dir == "sha256/"+base[:2]+"/"
+		prefix, _ := strings.CutPrefix(strings.TrimSuffix(dir, "/"), "sha256/")
+		side = side || ParseName(name, prefix).Kind == NameSidecar
 	}
 	s.setContents(side, blob)
-	g := s.sidecarless()
+	g := s.Sidecarless()
 	for i := range atts {
 		a := &atts[i]
 		if a.HasBlob && !a.HasSidecar && a.Status != StatusSymlink && a.Generation != g {
@@ -281,11 +281,10 @@ func (s *Store) finding(rel string, k FindingKind, detail string, dir bool) Find
 // classifyStray names what a file that is not a blob or sidecar of its
 // folder is. prefix is the folder it lies in ("" for sha256/ itself).
 func classifyStray(name, prefix string) FindingKind {
-	if strings.HasSuffix(name, ".tmp") || strings.Contains(name, ".staging.") {
+	switch ParseName(name, prefix).Kind {
+	case NameTemp:
 		return FindingTempLitter
-	}
-	base := strings.TrimSuffix(name, ".json")
-	if isHexID(base) && base[:2] != prefix {
+	case NameMisplaced:
 		return FindingMisplaced
 	}
 	return FindingForeign
@@ -335,9 +334,8 @@ func (s *Store) scanPrefix(prefix string) ([]Attachment, []Finding, error) {
 		name := e.Name()
 		rel := "sha256/" + prefix + "/" + name
 		isLink := e.Type()&fs.ModeSymlink != 0
-		base, isSide := strings.CutSuffix(name, ".json")
-		if isHexID(base) && base[:2] == prefix {
-			id := ID(base)
+		if n := ParseName(name, prefix); n.Kind == NameBlob || n.Kind == NameSidecar {
+			id, isSide := n.ID, n.Kind == NameSidecar
 			p := get(id)
 			switch {
 			case isLink:
@@ -428,7 +426,7 @@ func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad stri
 		case !a.HasBlob:
 			a.Status, a.Detail = StatusOrphanMeta, "the sidecar has no blob"
 		case !a.HasSidecar:
-			a.judgeSidecarless(s.sidecarless())
+			a.judgeSidecarless(s.Sidecarless())
 		case sideErr != nil:
 			a.Status, a.Detail = StatusBadMeta, cause(sideErr).Error()
 		case a.Meta.ID != string(id):
@@ -530,6 +528,7 @@ func (s *Store) Examine(id ID) (Attachment, bool) {
 	}
 	look(s.layout.Blob(id), false)
 	look(s.layout.Sidecar(id), true)
+	s.noteContents(side || sideBad != "", blob)
 	if !blob && !side && blobBad == "" {
 		return Attachment{}, false
 	}
@@ -569,7 +568,7 @@ func (s *Store) Prefixes() ([]string, error) {
 	}
 	var prefixes []string
 	for _, e := range entries {
-		if e.IsDir() && isPrefix(e.Name()) {
+		if e.IsDir() && IsPrefix(e.Name()) {
 			prefixes = append(prefixes, e.Name())
 		}
 	}
@@ -579,7 +578,7 @@ func (s *Store) Prefixes() ([]string, error) {
 // ScanPrefix lists one prefix folder as Scan does (unsorted): a window
 // shows a large store folder by folder while it is read.
 func (s *Store) ScanPrefix(prefix string) ([]Attachment, []Finding, error) {
-	if !isPrefix(prefix) {
+	if !IsPrefix(prefix) {
 		return nil, nil, &Error{Kind: ErrIo, Path: filepath.Join(s.layout.Dir(), prefix), Err: errors.New("not a prefix folder name")}
 	}
 	return s.scanPrefix(prefix)
@@ -590,7 +589,7 @@ func (s *Store) ScanPrefix(prefix string) ([]Attachment, []Finding, error) {
 // folder's ids, and symbolic links, are left out; Scan reports them.
 func (s *Store) HintPrefix(prefix string) ([]Hint, error) {
 	dirPath := filepath.Join(s.layout.Dir(), prefix)
-	if !isPrefix(prefix) {
+	if !IsPrefix(prefix) {
 		return nil, &Error{Kind: ErrIo, Path: dirPath, Err: errors.New("not a prefix folder name")}
 	}
 	dir, err := os.Open(dirPath)
@@ -612,10 +611,11 @@ func (s *Store) HintPrefix(prefix string) ([]Hint, error) {
 	fd := int(dir.Fd())
 	hints := make([]Hint, 0, len(names)/2+1)
 	for i, name := range names {
-		base, isSide := strings.CutSuffix(name, ".json")
-		if len(base) != IDLen || base[:2] != prefix || !isHexID(base) {
+		n := ParseName(name, prefix)
+		if n.Kind != NameBlob && n.Kind != NameSidecar {
 			continue
 		}
+		base, isSide := string(n.ID), n.Kind == NameSidecar
 		if isSide {
 			if i > 0 && names[i-1] == base {
 				continue // the blob's stat said it
@@ -634,10 +634,4 @@ func (s *Store) HintPrefix(prefix string) ([]Hint, error) {
 		hints = append(hints, Hint{ID: ID(base), Size: size, Modified: mtime})
 	}
 	return hints, nil
-}
-
-// isPrefix reports whether name can be a prefix folder: two lowercase hex
-// characters. It keeps path tricks ("..", "/") out of the folder paths.
-func isPrefix(name string) bool {
-	return len(name) == 2 && isHexID(name+strings.Repeat("0", IDLen-2))
 }

@@ -152,7 +152,7 @@ func (s *Store) Open(id ID) (io.ReadCloser, Sidecar, error) {
 		return nil, Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
 	}
 	m, err := s.Meta(id)
-	if errors.Is(err, ErrMissingMeta) && s.sidecarless() == GenBlobOnly {
+	if errors.Is(err, ErrMissingMeta) && s.Sidecarless() == GenBlobOnly {
 		m, err = describe(f, id)
 	}
 	if err != nil {

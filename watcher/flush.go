@@ -121,7 +121,7 @@ func (w *Watcher) incremental(p pending, problems *[]error) []Event {
 			*problems = append(*problems, fmt.Errorf("list %s: %w", w.dir, err))
 		}
 		for _, e := range entries {
-			if !e.IsDir() || !isPrefixName(e.Name()) {
+			if !e.IsDir() || !store.IsPrefix(e.Name()) {
 				continue
 			}
 			if err := w.addWatch(filepath.Join(w.dir, e.Name())); err != nil && !isGone(err) {
@@ -175,6 +175,14 @@ func (w *Watcher) incremental(p pending, problems *[]error) []Event {
 		return ok
 	}
 	events := make([]Event, 0, len(dirty))
+	judged := w.st.Sidecarless()
+	defer func() {
+		if w.st.Sidecarless() != judged {
+			// The store's first sidecar: every blob without one is of the
+			// sidecar generation now, not only those named here.
+			w.requestRescan("the store now holds sidecars, so its blobs without one are judged again", time.Now())
+		}
+	}()
 	for id, t := range dirty {
 		var a store.Attachment
 		exists := false
@@ -332,7 +340,7 @@ func (w *Watcher) armStore() []error {
 	}
 	var problems []error
 	for _, e := range entries {
-		if !e.IsDir() || !isPrefixName(e.Name()) {
+		if !e.IsDir() || !store.IsPrefix(e.Name()) {
 			continue
 		}
 		if err := w.addWatch(filepath.Join(w.dir, e.Name())); err != nil && !isGone(err) {

@@ -302,7 +302,7 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 		}
 	case parent == w.dir:
 		base := filepath.Base(name)
-		if !isPrefixName(base) {
+		if !store.IsPrefix(base) {
 			return // a temp of a put in progress, or a stray file
 		}
 		if ev.Has(fsnotify.Create) {
@@ -407,30 +407,8 @@ func (w *Watcher) take() pending {
 // idOf returns the id whose blob or sidecar a file in prefix folder prefix
 // is, as Scan decides it; temp files and strays name none.
 func idOf(name, prefix string) (store.ID, bool) {
-	if len(name) != store.IDLen && len(name) != store.IDLen+len(".json") {
-		return "", false
-	}
-	base := name[:store.IDLen]
-	if name[store.IDLen:] != "" && name[store.IDLen:] != ".json" {
-		return "", false
-	}
-	if base[:2] != prefix || !isHex(base) {
-		return "", false
-	}
-	return store.ID(base), true
-}
-
-// isPrefixName reports whether a folder in sha256/ can hold attachments.
-func isPrefixName(name string) bool { return len(name) == 2 && isHex(name) }
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	n := store.ParseName(name, prefix)
+	return n.ID, n.Kind == store.NameBlob || n.Kind == store.NameSidecar
 }
 
 // isOnPath reports whether p is target or one of its parent folders.
