@@ -22,8 +22,10 @@ APP_ID     := $(shell sed -n 's/^ *ID *= *"\(.*\)"/\1/p' FyneApp.toml 2>/dev/nul
 BUILD_PKGS := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libjpeg62-turbo-dev
 # What the tests of the real window need besides: an X server without a
-# screen, screenshots, and an XDND drag source.
-TEST_PKGS := xvfb xauth x11-apps x11-utils xdotool python3 python3-xlib imagemagick
+# screen, screenshots, and an XDND drag source; and a PostgreSQL server
+# (initdb, pg_ctl, psql) for the sessions package's private test server.
+TEST_PKGS := xvfb xauth x11-apps x11-utils xdotool python3 python3-xlib imagemagick \
+	postgresql
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -1,0 +1,194 @@
+package sessions
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Size of the generated lash home: 200 session databases holding 100,000
+// attachment references (500 each) among as many reference-free nodes.
+const (
+	benchSessions = 200
+	benchRefs     = 100_000
+)
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchErr  error
+)
+
+// benchHome builds the generated sessions folder once per test binary run:
+// copies of alpha111's primary, each grown by rows in lash's own format.
+func benchHome(b *testing.B) string {
+	benchOnce.Do(func() {
+		benchDir, benchErr = os.MkdirTemp("", "lashview-bench-")
+		if benchErr != nil {
+			return
+		}
+		tmpl, err := os.ReadFile(filepath.Join(fixtures, "alpha111", "lash-home", "sessions", "20260725_101529.db"))
+		if err != nil {
+			benchErr = err
+			return
+		}
+		for s := 0; s < benchSessions && benchErr == nil; s++ {
+			benchErr = benchSession(filepath.Join(benchDir, fmt.Sprintf("20260801_%06d.db", s)), tmpl, s)
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchDir
+}
+
+func benchSession(path string, tmpl []byte, s int) error {
+	if err := os.WriteFile(path, tmpl, 0o644); err != nil {
+		return err
+	}
+	db, err := openRW(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	per := benchRefs / benchSessions
+	for i := 0; i < per; i++ {
+		id := fmt.Sprintf("%064x", s*per+i+1)
+		if _, err := tx.Exec(`INSERT INTO attachment_manifest (attachment_id, session_id, canonical_uri, intent_at_ms, committed_at_ms, owner_kind, owner_id)
+			VALUES (?, 'beac113c-42b3-4391-9d5e-9a223a0b3239', ?, ?, ?, 'turn', ?)`, id, "lash-attachment://sha256/"+id, 1784967340200+i, 1784967357900+i, fmt.Sprintf("turn-%d", i/10)); err != nil {
+			return err
+		}
+		ask := fmt.Sprintf(`{"node_id":"q%d","timestamp":"2026-08-01T10:%02d:%02d.000000000+00:00","kind":"event","event":{"Conversation":{"id":"q%d","role":"Assistant","parts":[{"id":"q%d.p0","kind":"Prose","content":"%s","prune_state":"Intact"}]}}}`,
+			i, i/60%60, i%60, i, i, strings.Repeat("Looking at the screenshot now. ", 8))
+		show := fmt.Sprintf(`{"node_id":"m%d","parent_node_id":"q%d","timestamp":"2026-08-01T10:%02d:%02d.500000000+00:00","kind":"event","event":{"Conversation":{"id":"m%d","role":"User","parts":[{"id":"m%d.p0","kind":"Text","content":"Here is capture %d.","prune_state":"Intact"},{"id":"m%d.p1","kind":"Attachment","content":"","attachment":{"source":{"source":"stored","attachment_ref":{"id":"%s","media_type":"image/png","byte_len":%d,"type_metadata":{"type":"image","width":1280,"height":800},"label":"capture-%d.png"}}},"prune_state":"Intact"}]}}}`,
+			i, i, i/60%60, i%60, i, i, i, i, id, 1000+i, i)
+		for _, n := range []struct{ id, js string }{{fmt.Sprintf("q%d", i), ask}, {fmt.Sprintf("m%d", i), show}} {
+			if _, err := tx.Exec(`INSERT INTO graph_nodes (node_id, node_json, tombstoned) VALUES (?, ?, ?)`, n.id, n.js, i%50 == 0); err != nil {
+				return err
+			}
+		}
+		if i%10 == 9 {
+			if _, err := tx.Exec(`INSERT INTO runtime_turn_commits VALUES ('beac113c-42b3-4391-9d5e-9a223a0b3239', ?, 'h', '{}', ?)`, fmt.Sprintf("turn-%d", i/10), 1784967357900+i); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	_, err = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return err
+}
+
+// BenchmarkLoad reads the generated home with Load, and as the baseline the
+// same rows (session_meta, attachment_manifest, graph_nodes,
+// runtime_turn_commits) with the sqlite3 command-line shell, one process
+// opening every database read-only. Both report peak-RSS-MB: the Go
+// process's high-water mark (reset before the runs) and the shell's.
+func BenchmarkLoad(b *testing.B) {
+	dir := benchHome(b)
+	b.Run("Load", func(b *testing.B) {
+		resetPeak()
+		b.ReportAllocs()
+		for b.Loop() {
+			ix, err := Load(context.Background(), dir)
+			if err != nil || len(ix.Problems) > 0 || len(ix.Sessions) != benchSessions {
+				b.Fatalf("Load: %v %v", err, ix.Problems)
+			}
+			if n := len(ix.IDs()); n < benchRefs {
+				b.Fatalf("%d ids, want at least %d", n, benchRefs)
+			}
+		}
+		if kb := peakKB(); kb > 0 {
+			b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
+		}
+	})
+	b.Run("sqlite3-cli", func(b *testing.B) {
+		shell, err := exec.LookPath("sqlite3")
+		if err != nil {
+			b.Skip("sqlite3 not installed (apt-get install sqlite3): no baseline")
+		}
+		var script bytes.Buffer
+		files, _ := filepath.Glob(filepath.Join(dir, "*.db"))
+		for _, f := range files {
+			fmt.Fprintf(&script, ".open --readonly '%s'\n", f)
+			script.WriteString("SELECT session_id, session_name, created_at, model, cwd, relation_json FROM session_meta;\n" +
+				"SELECT attachment_id, session_id, intent_at_ms, committed_at_ms, owner_kind, owner_id FROM attachment_manifest;\n" +
+				"SELECT seq, node_id, node_json, tombstoned FROM graph_nodes ORDER BY seq;\n" +
+				"SELECT session_id, turn_id, committed_at_ms FROM runtime_turn_commits;\n")
+		}
+		// The shell's own peak comes from GNU time when installed: the
+		// rusage Go gets for a child it starts counts the parent's memory
+		// (the child shares it until exec).
+		timeBin, _ := exec.LookPath("time")
+		if _, err := os.Stat("/usr/bin/time"); err == nil {
+			timeBin = "/usr/bin/time"
+		}
+		peakFile := filepath.Join(b.TempDir(), "peak")
+		var peak int64
+		for b.Loop() {
+			cmd := exec.Command(shell, "-batch")
+			if timeBin != "" {
+				cmd = exec.Command(timeBin, "-f", "%M", "-o", peakFile, shell, "-batch")
+			}
+			cmd.Stdin = bytes.NewReader(script.Bytes())
+			cmd.Stdout = io.Discard
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+				b.Fatalf("sqlite3: %v %s", err, stderr.String())
+			}
+			if timeBin != "" {
+				out, _ := os.ReadFile(peakFile)
+				kb, _ := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+				peak = max(peak, kb)
+			}
+		}
+		if peak > 0 {
+			b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+		}
+	})
+}
+
+// resetPeak returns freed memory to the system (the generator's) and
+// resets the process's resident-set high-water mark (Linux).
+func resetPeak() {
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakKB is the process's resident-set high-water mark in KiB, 0 if unknown.
+func peakKB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}

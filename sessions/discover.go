@@ -1,0 +1,160 @@
+package sessions
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Source says where lash keeps its sessions: a folder of SQLite files (Dir)
+// or one PostgreSQL database (URL). Exactly one of the two is set.
+type Source struct {
+	Dir string
+	URL string
+}
+
+// IsPostgres reports whether the sessions live in PostgreSQL.
+func (s Source) IsPostgres() bool { return s.URL != "" }
+
+// String is the folder, or the URL without its password, for messages.
+func (s Source) String() string {
+	if s.URL != "" {
+		return redactURL(s.URL)
+	}
+	return s.Dir
+}
+
+// IsPostgresURL reports whether v names a PostgreSQL database rather than a
+// folder.
+func IsPostgresURL(v string) bool {
+	return strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
+}
+
+// Locate resolves where the sessions are, the way lash finds them: the
+// --sessions flag when given (a folder, or a postgres:// URL), else
+// $LASH_POSTGRES_DATABASE_URL (lash's Postgres store), else
+// $LASH_HOME/sessions, else ~/.lash/sessions.
+func Locate(flag string) (Source, error) {
+	return locate(flag, os.Getenv, os.UserHomeDir)
+}
+
+func locate(flag string, getenv func(string) string, home func() (string, error)) (Source, error) {
+	if flag != "" {
+		if IsPostgresURL(flag) {
+			return Source{URL: flag}, nil
+		}
+		return Source{Dir: flag}, nil
+	}
+	if u := getenv("LASH_POSTGRES_DATABASE_URL"); u != "" {
+		return Source{URL: u}, nil
+	}
+	if h := getenv("LASH_HOME"); h != "" {
+		return Source{Dir: filepath.Join(h, "sessions")}, nil
+	}
+	h, err := home()
+	if err != nil {
+		return Source{}, fmt.Errorf("locate lash sessions: no --sessions, no $LASH_HOME and no home folder: %w", err)
+	}
+	return Source{Dir: filepath.Join(h, ".lash", "sessions")}, nil
+}
+
+// Dir is Locate for callers that only handle folders: the sessions folder, or
+// the URL when the sessions live in PostgreSQL (check with IsPostgresURL). It
+// returns "" only when no home folder is known.
+func Dir(flag string) string {
+	s, err := Locate(flag)
+	if err != nil {
+		return ""
+	}
+	if s.URL != "" {
+		return s.URL
+	}
+	return s.Dir
+}
+
+// FileKind says what a file in the sessions folder is.
+type FileKind int
+
+const (
+	// NotDB is anything that is not a session database: `.ui.json`,
+	// `.host.json`, SQLite's own -wal/-shm/-journal files, strays.
+	NotDB FileKind = iota
+	// Primary is a session's own database: `YYYYMMDD_HHMMSS.db`,
+	// `<safe id>-<16 hex>.db`, or any other `<name>.db` with no `.db`
+	// before its final `.db` (lash's is_primary_session_db_name).
+	Primary
+	// Sidecar is a per-session extra database `<primary>.<suffix>.db`
+	// (`.artifacts.db`, `.effects.db`, `.processes.db`, `.host-events.db`,
+	// `.triggers.db`, `.process-env.db`, …) with its own schema. lash never
+	// reads attachment references from it.
+	Sidecar
+)
+
+func (k FileKind) String() string {
+	switch k {
+	case Primary:
+		return "primary"
+	case Sidecar:
+		return "sidecar"
+	}
+	return "not a database"
+}
+
+// Classify tells a file name's kind and, for a sidecar, the primary it
+// belongs to. It looks at the name only.
+func Classify(name string) (kind FileKind, primary string) {
+	if !strings.HasSuffix(name, ".db") || len(name) <= len(".db") {
+		return NotDB, ""
+	}
+	if strings.Index(name, ".db") == len(name)-len(".db") {
+		return Primary, ""
+	}
+	// "<primary>.db.<suffix>.db": the primary ends at the first ".db.".
+	if i := strings.Index(name, ".db."); i > 0 {
+		return Sidecar, name[:i+len(".db")]
+	}
+	// A ".db" inside a word ("a.dbx.db") still makes the name no primary by
+	// lash's rule, but names no primary either.
+	return Sidecar, ""
+}
+
+// DBFile is one database file in the sessions folder.
+type DBFile struct {
+	Name    string   // base name
+	Kind    FileKind // Primary or Sidecar
+	Primary string   // for a sidecar, its primary's name when the name tells
+}
+
+// List returns the database files of a sessions folder (primaries and
+// sidecars, by name), sorted by name. Other files are left out.
+func List(dir string) ([]DBFile, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions %s: %w", dir, err)
+	}
+	var out []DBFile
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		kind, primary := Classify(e.Name())
+		if kind == NotDB {
+			continue
+		}
+		out = append(out, DBFile{Name: e.Name(), Kind: kind, Primary: primary})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// redactURL drops a password from a database URL before it is shown.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres database (unparsable URL)"
+	}
+	return u.Redacted()
+}
