@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"lashview/store"
 )
 
 // Source says where lash keeps its sessions: a folder of SQLite files (Dir)
@@ -33,15 +35,18 @@ func IsPostgresURL(v string) bool {
 	return strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://")
 }
 
-// Locate resolves where the sessions are, the way lash finds them: the
+// Locate resolves where the sessions of the store at storeRoot are: the
 // --sessions flag when given (a folder, or a postgres:// URL), else
-// $LASH_POSTGRES_DATABASE_URL (lash's Postgres store), else
-// $LASH_HOME/sessions, else ~/.lash/sessions.
-func Locate(flag string) (Source, error) {
-	return locate(flag, os.Getenv, os.UserHomeDir)
+// $LASH_POSTGRES_DATABASE_URL (lash's Postgres store), else the sessions
+// folder beside the store (lash keeps $LASH_HOME/attachments and
+// $LASH_HOME/sessions side by side). With no store named, it is
+// $LASH_HOME/sessions, else ~/.lash/sessions. A folder that does not exist
+// holds no sessions; Load says so.
+func Locate(flag, storeRoot string) (Source, error) {
+	return locate(flag, storeRoot, os.Getenv, os.UserHomeDir)
 }
 
-func locate(flag string, getenv func(string) string, home func() (string, error)) (Source, error) {
+func locate(flag, storeRoot string, getenv func(string) string, home func() (string, error)) (Source, error) {
 	if flag != "" {
 		if IsPostgresURL(flag) {
 			return Source{URL: flag}, nil
@@ -51,6 +56,9 @@ func locate(flag string, getenv func(string) string, home func() (string, error)
 	if u := getenv("LASH_POSTGRES_DATABASE_URL"); u != "" {
 		return Source{URL: u}, nil
 	}
+	if storeRoot != "" {
+		return Source{Dir: filepath.Join(filepath.Dir(filepath.Clean(storeRoot)), "sessions")}, nil
+	}
 	if h := getenv("LASH_HOME"); h != "" {
 		return Source{Dir: filepath.Join(h, "sessions")}, nil
 	}
@@ -59,20 +67,6 @@ func locate(flag string, getenv func(string) string, home func() (string, error)
 		return Source{}, fmt.Errorf("locate lash sessions: no --sessions, no $LASH_HOME and no home folder: %w", err)
 	}
 	return Source{Dir: filepath.Join(h, ".lash", "sessions")}, nil
-}
-
-// Dir is Locate for callers that only handle folders: the sessions folder, or
-// the URL when the sessions live in PostgreSQL (check with IsPostgresURL). It
-// returns "" only when no home folder is known.
-func Dir(flag string) string {
-	s, err := Locate(flag)
-	if err != nil {
-		return ""
-	}
-	if s.URL != "" {
-		return s.URL
-	}
-	return s.Dir
 }
 
 // FileKind says what a file in the sessions folder is.
@@ -157,4 +151,29 @@ func redactURL(s string) string {
 		return "postgres database (unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// OpenStore opens the store at root as the sessions at src describe it:
+// when any of them is of a schema only lash alpha.87 or later writes (or
+// they live in PostgreSQL, which only such a lash uses), a blob without a
+// sidecar is blob-only and lashview writes no sidecar there. A session
+// database that cannot be read proves nothing; the store is then judged
+// from its own files, and the error says which databases failed (the store
+// is still returned, ready to use).
+func OpenStore(root string, src Source) (*store.Store, error) {
+	var opt store.Options
+	var unread error
+	if src.IsPostgres() {
+		opt.NewerLash = true
+	} else if src.Dir != "" {
+		opt.NewerLash, unread = NewerLashWrites(src.Dir)
+	}
+	s, err := store.Open(root, opt)
+	if err != nil {
+		return nil, err
+	}
+	if unread != nil {
+		return s, fmt.Errorf("some session databases in %s could not be read, so the store is judged from its own files: %w", src.Dir, unread)
+	}
+	return s, nil
 }

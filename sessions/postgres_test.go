@@ -140,7 +140,7 @@ func TestPostgres(t *testing.T) {
 	sock := privateServer(t)
 	ctx := context.Background()
 	want := readExpected(t, "alpha111")
-	src, err := Locate(pgURL(sock, "lash"))
+	src, err := Locate(pgURL(sock, "lash"), "")
 	if err != nil || !src.IsPostgres() {
 		t.Fatalf("Locate(postgres URL) = %+v, %v", src, err)
 	}

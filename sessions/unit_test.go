@@ -56,24 +56,25 @@ func TestLocate(t *testing.T) {
 	home := func() (string, error) { return "/home/maria", nil }
 	noHome := func() (string, error) { return "", errors.New("no home") }
 	for _, c := range []struct {
-		flag string
-		env  func(string) string
+		flag, store string
+		env         func(string) string
 		home func() (string, error)
 		want Source
 	}{
-		{"/x/sessions", env("LASH_HOME", "/lh", "LASH_POSTGRES_DATABASE_URL", "postgres://h/db"), home, Source{Dir: "/x/sessions"}},
-		{"postgres://u:pw@h/db", env("LASH_HOME", "/lh"), home, Source{URL: "postgres://u:pw@h/db"}},
-		{"postgresql://h/db", env(), home, Source{URL: "postgresql://h/db"}},
-		{"", env("LASH_HOME", "/lh", "LASH_POSTGRES_DATABASE_URL", "postgres://h/db"), home, Source{URL: "postgres://h/db"}},
-		{"", env("LASH_HOME", "/lh"), home, Source{Dir: "/lh/sessions"}},
-		{"", env(), home, Source{Dir: "/home/maria/.lash/sessions"}},
+		{"/x/sessions", "/s/attachments", env("LASH_HOME", "/lh", "LASH_POSTGRES_DATABASE_URL", "postgres://h/db"), home, Source{Dir: "/x/sessions"}},
+		{"postgres://u:pw@h/db", "", env("LASH_HOME", "/lh"), home, Source{URL: "postgres://u:pw@h/db"}},
+		{"postgresql://h/db", "", env(), home, Source{URL: "postgresql://h/db"}},
+		{"", "/s/attachments", env("LASH_HOME", "/lh", "LASH_POSTGRES_DATABASE_URL", "postgres://h/db"), home, Source{URL: "postgres://h/db"}},
+		{"", "/s/attachments/", env("LASH_HOME", "/lh"), home, Source{Dir: "/s/sessions"}},
+		{"", "", env("LASH_HOME", "/lh"), home, Source{Dir: "/lh/sessions"}},
+		{"", "", env(), home, Source{Dir: "/home/maria/.lash/sessions"}},
 	} {
-		got, err := locate(c.flag, c.env, c.home)
+		got, err := locate(c.flag, c.store, c.env, c.home)
 		if err != nil || got != c.want {
 			t.Errorf("locate(%q) = %+v, %v; want %+v", c.flag, got, err, c.want)
 		}
 	}
-	if _, err := locate("", env(), noHome); err == nil {
+	if _, err := locate("", "", env(), noHome); err == nil {
 		t.Error("locate with no flag, env or home: no error")
 	}
 	if s := (Source{URL: "postgres://u:secret@h/db"}).String(); strings.Contains(s, "secret") {

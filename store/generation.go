@@ -55,6 +55,11 @@ type Options struct {
 // references and deletes it.
 var ErrBlobOnlyLabel = errors.New("this attachment was stored by lash alpha.87 or later, which keeps labels in its session databases, not in the store; a sidecar written here would be deleted by lash as an unreferenced blob, so lashview does not write one")
 
+// BlobOnlyPutNote tells a person who puts into a blob-only store what newer
+// lash does with what they put (the command line prints it, the window's
+// import summary shows it).
+const BlobOnlyPutNote = "This store is written by lash alpha.87 or later, which keeps no labels in the store and deletes blobs that no session references once its grace period (one hour) has passed: what was put here may be deleted by lash unless a session uses it."
+
 // CanLabel says whether lashview can record a label for the attachment:
 // not for a blob-only one (ErrBlobOnlyLabel), whose labels live in lash's
 // sessions.

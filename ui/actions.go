@@ -21,10 +21,11 @@ func (a *actions) copyText(what, s string) {
 	a.b.flash(fmt.Sprintf("Copied the %s: %s", what, s))
 }
 
-// copyRef copies the focused attachment's reference, sha256:<id>.
+// copyRef copies the focused attachment's reference in the form its
+// generation's lash records: sha256:<id>, or lash-attachment://sha256/<id>.
 func (a *actions) copyRef() {
-	if id := a.b.sel.focus; id != "" {
-		a.copyText("reference", id.Ref())
+	if at, ok := a.b.cat.get(a.b.sel.focus); ok {
+		a.copyText("reference", at.Reference())
 	}
 }
 

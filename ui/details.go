@@ -75,7 +75,7 @@ func newDetailsPanel(b *Browser) *detailsPanel {
 		case "ID":
 			head = container.NewHBox(caption(name), copyButton(func() { b.actions.copyText("id", string(d.id)) }))
 		case "Reference":
-			head = container.NewHBox(caption(name), copyButton(func() { b.actions.copyText("reference", d.id.Ref()) }))
+			head = container.NewHBox(caption(name), copyButton(b.actions.copyRef))
 		}
 		form.Add(head)
 		form.Add(v)
@@ -136,9 +136,9 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	}
 	f := d.fields
 	f["ID"].SetText(string(a.ID))
-	f["Reference"].SetText(a.ID.Ref())
-	if a.MediaType != "" {
-		f["Media type"].SetText(a.MediaType.MIME())
+	f["Reference"].SetText(a.Reference())
+	if a.MIME != "" {
+		f["Media type"].SetText(a.MIME)
 	} else {
 		f["Media type"].SetText("unknown")
 	}
@@ -168,6 +168,10 @@ func (d *detailsPanel) show(a *store.Attachment) {
 		id := a.ID
 		if !a.HasBlob || a.Status == store.StatusSymlink {
 			d.setPreview(nil, errNoBlob(*a))
+		} else if isTypeTile(*a) {
+			d.setPreview(nil, nil)
+			d.broken.SetText(fmt.Sprintf("%s\n%s\nno picture to show: Open with… hands it to a program for %s", typeWord(a.MIME), humanBytes(a.Size), a.MIME))
+			d.broken.Show()
 		} else {
 			d.b.thumbnail(id, previewSize, d.setPreview)
 		}

@@ -137,6 +137,7 @@ type cell struct {
 	placeholder *canvas.Rectangle // grey while the thumbnail is being made
 	img         *canvas.Image
 	broken      *canvas.Image // the broken-image mark
+	kind, size  *canvas.Text  // the type tile of an attachment that is no image
 	label       *canvas.Text  // the label, shortened to the cell's width (see labelFitter)
 	fullLabel   string
 	badgeBg     *canvas.Rectangle
@@ -165,6 +166,14 @@ func newCell(b *Browser) *cell {
 	c.broken = canvas.NewImageFromResource(theme.BrokenImageIcon())
 	c.broken.FillMode = canvas.ImageFillContain
 	c.broken.Hide()
+	c.kind = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	c.kind.Alignment = fyne.TextAlignCenter
+	c.kind.TextStyle.Bold = true
+	c.kind.Hide()
+	c.size = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
+	c.size.Alignment = fyne.TextAlignCenter
+	c.size.TextSize = theme.CaptionTextSize()
+	c.size.Hide()
 	c.label = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	c.label.Alignment = fyne.TextAlignCenter
 	c.badgeBg = canvas.NewRectangle(theme.Color(theme.ColorNameError))
@@ -200,10 +209,20 @@ func (c *cell) bind(id store.ID) {
 	}
 	c.badge.Refresh()
 	c.refreshHighlight()
-	if !a.HasBlob || a.Status == store.StatusSymlink {
+	c.kind.Hide()
+	c.size.Hide()
+	switch {
+	case !a.HasBlob || a.Status == store.StatusSymlink:
 		// Nothing to draw from: the badge says why.
 		c.setThumb(nil, errNoBlob(a))
-	} else {
+	case isTypeTile(a):
+		// A PDF, a sound, plain bytes: its type and size stand in for a
+		// picture.
+		c.setThumb(nil, nil)
+		c.kind.Text, c.size.Text = typeWord(a.MIME), humanBytes(a.Size)
+		c.kind.Show()
+		c.size.Show()
+	default:
 		b.thumbnail(id, b.cellSize, c.setThumb)
 	}
 	c.Refresh()
@@ -303,6 +322,11 @@ func (r *cellRenderer) Layout(s fyne.Size) {
 	mark := fyne.NewSize(box.Width/2, box.Height/2)
 	c.broken.Move(fyne.NewPos(pad+box.Width/4, pad+box.Height/4))
 	c.broken.Resize(mark)
+	kh, sh := c.kind.MinSize().Height, c.size.MinSize().Height
+	c.kind.Move(fyne.NewPos(pad, pad+(box.Height-kh-sh)/2))
+	c.kind.Resize(fyne.NewSize(box.Width, kh))
+	c.size.Move(fyne.NewPos(pad, pad+(box.Height+kh-sh)/2))
+	c.size.Resize(fyne.NewSize(box.Width, sh))
 	th := c.b.labels.height(c.label.TextSize)
 	c.label.Move(fyne.NewPos(0, s.Height-labelH-pad/2+(labelH-th)/2))
 	c.label.Resize(fyne.NewSize(s.Width, th))
@@ -326,6 +350,9 @@ func (r *cellRenderer) Refresh() {
 	c.badge.Color = theme.Color(theme.ColorNameForegroundOnError)
 	c.label.Color = theme.Color(theme.ColorNameForeground)
 	c.label.TextSize = theme.TextSize()
+	c.kind.Color = theme.Color(theme.ColorNameForeground)
+	c.kind.TextSize = theme.TextSize() * 1.5
+	c.size.Color = theme.Color(theme.ColorNamePlaceHolder)
 	c.refreshHighlight()
 	r.Layout(c.Size())
 	canvas.Refresh(c)
@@ -333,7 +360,7 @@ func (r *cellRenderer) Refresh() {
 
 func (r *cellRenderer) Objects() []fyne.CanvasObject {
 	c := r.c
-	return []fyne.CanvasObject{c.bg, c.placeholder, c.img, c.broken, c.label, c.badgeBg, c.badge}
+	return []fyne.CanvasObject{c.bg, c.placeholder, c.img, c.broken, c.kind, c.size, c.label, c.badgeBg, c.badge}
 }
 
 func (r *cellRenderer) Destroy() {}
@@ -424,4 +451,31 @@ func (f *labelFitter) fit(s string, width, size float32) string {
 		return s
 	}
 	return strings.TrimRight(s[:cut], " ") + "…"
+}
+
+// isTypeTile reports whether an attachment is shown as a tile with its type
+// and size rather than a picture: its bytes are there but are none of the
+// image types (lash alpha.111 stores PDFs, sounds, any file).
+func isTypeTile(a store.Attachment) bool {
+	return a.HasBlob && a.MediaType == "" && a.MIME != ""
+}
+
+// typeWord is a short name for a MIME type on a tile: PDF, MPEG, TEXT, DATA.
+func typeWord(mime string) string {
+	switch mime {
+	case "application/octet-stream":
+		return "DATA"
+	case "text/plain":
+		return "TEXT"
+	}
+	_, sub, _ := strings.Cut(mime, "/")
+	sub, _, _ = strings.Cut(sub, "+")
+	sub = strings.TrimPrefix(sub, "x-")
+	if sub == "" {
+		sub = mime
+	}
+	if len(sub) > 8 {
+		sub = sub[:8]
+	}
+	return strings.ToUpper(sub)
 }

@@ -207,7 +207,7 @@ func (e *editor) importPaths(paths []string) {
 		e.imp.show("Looking at what was dropped…", 0)
 	}
 	go func() {
-		p := planImport(ctx, paths)
+		p := planImport(ctx, paths, st.Writes() == store.GenBlobOnly)
 		b.q.post(func() {
 			if st != b.st {
 				cancel()
@@ -258,8 +258,10 @@ func manyOrFolder(paths []string) bool {
 
 // planImport walks what was dropped: files are candidates, folders are
 // walked for images (without following symbolic links); anything that is
-// not a regular image file is refused or, inside a folder, skipped.
-func planImport(ctx context.Context, paths []string) plan {
+// not a regular image file is refused or, inside a folder, skipped. With
+// anyType (a blob-only store, where lash alpha.111 keeps any file) every
+// regular file is a candidate.
+func planImport(ctx context.Context, paths []string, anyType bool) plan {
 	var p plan
 	consider := func(path string, inFolder bool) {
 		fi, err := os.Stat(path)
@@ -273,7 +275,7 @@ func planImport(ctx context.Context, paths []string) plan {
 			}
 			return
 		}
-		if kind, err := sniffFile(path); err != nil || kind == "" {
+		if kind, err := sniffFile(path); err != nil || kind == "" && !anyType {
 			if inFolder {
 				p.skipped++
 				return
@@ -486,11 +488,19 @@ func (e *editor) report(p plan, out importOutcome) {
 	}
 	e.showIDs(sel, fresh)
 
-	summary := fmt.Sprintf("Imported %s into %s", plural(len(out.added), "image"), tildePath(b.st.Root()))
+	blobOnly := b.st.Writes() == store.GenBlobOnly
+	what := "image"
+	if blobOnly {
+		what = "file"
+	}
+	summary := fmt.Sprintf("Imported %s into %s", plural(len(out.added), what), tildePath(b.st.Root()))
 	if out.canceled {
 		summary += " before the import was cancelled"
 	}
 	var parts []string
+	if blobOnly && len(out.added) > 0 {
+		parts = append(parts, store.BlobOnlyPutNote)
+	}
 	if len(out.dups) > 0 {
 		var lines []string
 		for _, d := range out.dups {

@@ -20,7 +20,10 @@ type relabeler struct {
 	title   *widget.Label // the details panel's title
 	entry   *labelEntry
 	editBtn *widget.Button
-	id      store.ID // the attachment being relabelled; "" when not editing
+	// why says, under the title, why the label cannot be changed here
+	// (a blob-only attachment: lash keeps its labels in its sessions).
+	why *widget.Label
+	id  store.ID // the attachment being relabelled; "" when not editing
 }
 
 func newRelabeler(e *editor) *relabeler {
@@ -29,6 +32,10 @@ func newRelabeler(e *editor) *relabeler {
 	r.entry.Hide()
 	r.editBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), r.start)
 	r.editBtn.Importance = widget.LowImportance
+	r.why = widget.NewLabel("")
+	r.why.Wrapping = fyne.TextWrapWord
+	r.why.Importance = widget.LowImportance
+	r.why.Hide()
 	return r
 }
 
@@ -36,8 +43,13 @@ func newRelabeler(e *editor) *relabeler {
 // it) and the pencil button.
 func (r *relabeler) row(title *widget.Label) fyne.CanvasObject {
 	r.title = title
-	return container.NewBorder(nil, nil, nil, container.NewVBox(r.editBtn), container.NewStack(title, r.entry))
+	line := container.NewBorder(nil, nil, nil, container.NewVBox(r.editBtn), container.NewStack(title, r.entry))
+	return container.NewVBox(line, r.why)
 }
+
+// blobOnlyWhy is the reason, in words, why a blob-only attachment cannot be
+// relabelled in lashview.
+var blobOnlyWhy = "The label can't be changed here: " + store.ErrBlobOnlyLabel.Error() + "."
 
 // editing reports whether the field is open.
 func (r *relabeler) editing() bool { return r.id != "" }
@@ -50,6 +62,10 @@ func (r *relabeler) start() {
 		if ok && !a.HasBlob {
 			b.showError(fmt.Errorf("%s has no blob, so it has no label to change: lash cannot read it", a.ID.Short()))
 		}
+		return
+	}
+	if a.CanLabel() != nil {
+		b.flash(blobOnlyWhy)
 		return
 	}
 	r.id = a.ID
@@ -140,10 +156,17 @@ func (r *relabeler) follow(id store.ID) {
 	}
 	if r.editBtn != nil {
 		a, ok := r.e.b.cat.get(id)
-		if ok && a.HasBlob && !r.editing() {
+		blobOnly := ok && a.CanLabel() != nil
+		if ok && a.HasBlob && !blobOnly && !r.editing() {
 			r.editBtn.Enable()
 		} else if !r.editing() {
 			r.editBtn.Disable()
+		}
+		if blobOnly {
+			r.why.SetText(blobOnlyWhy)
+			r.why.Show()
+		} else {
+			r.why.Hide()
 		}
 	}
 }
