@@ -58,8 +58,8 @@ func TestLocate(t *testing.T) {
 	for _, c := range []struct {
 		flag, store string
 		env         func(string) string
-		home func() (string, error)
-		want Source
+		home        func() (string, error)
+		want        Source
 	}{
 		{"/x/sessions", "/s/attachments", env("LASH_HOME", "/lh", "LASH_POSTGRES_DATABASE_URL", "postgres://h/db"), home, Source{Dir: "/x/sessions"}},
 		{"postgres://u:pw@h/db", "", env("LASH_HOME", "/lh"), home, Source{URL: "postgres://u:pw@h/db"}},
