@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"lashview/sessions"
 	"lashview/store"
 	"lashview/thumbs"
 )
@@ -38,6 +39,9 @@ type Config struct {
 	StoreDir string
 	// DefaultStore is $LASH_HOME/attachments, else ~/.lash/attachments.
 	DefaultStore string
+	// Sessions is where lash's session databases are (--sessions: a folder
+	// or a postgres:// URL); empty: beside the store (sessions.Locate).
+	Sessions string
 	// DemoDir is where "Open a demo store" writes its sample store.
 	DemoDir string
 	// RunOnUI runs a function on the UI goroutine; nil means fyne.Do.
@@ -198,10 +202,9 @@ func (b *Browser) Open(dir string) {
 	b.fresh = map[store.ID]time.Time{}
 	b.thumbErrs = map[store.ID]error{}
 	b.isDemo = b.cfg.DemoDir != "" && filepath.Clean(dir) == filepath.Clean(b.cfg.DemoDir)
-	st := store.New(dir)
 	fi, err := os.Stat(dir)
 	if err != nil || !fi.IsDir() {
-		b.st = st
+		b.st = store.New(dir)
 		why := "There is no store at " + tildePath(dir) + "."
 		switch {
 		case err != nil && !errors.Is(err, os.ErrNotExist):
@@ -210,6 +213,12 @@ func (b *Browser) Open(dir string) {
 			why = tildePath(dir) + " is a file, not a store folder."
 		}
 		b.showWelcome(dir, why, err != nil && errors.Is(err, os.ErrNotExist))
+		return
+	}
+	st, warn := b.openStore(dir)
+	if st == nil {
+		b.st = store.New(dir)
+		b.showWelcome(dir, fmt.Sprintf("The store at %s cannot be opened: %v.", tildePath(dir), warn), false)
 		return
 	}
 	gen := b.storeGen
@@ -234,6 +243,24 @@ func (b *Browser) Open(dir string) {
 	}
 	b.startListing()
 	b.refreshAll()
+	if warn != nil {
+		b.showError(warn)
+	}
+}
+
+// openStore opens the store at dir as lash's sessions beside it (or at
+// --sessions) describe it. A store that opens with sessions that could not
+// be read comes back with the error as a warning.
+func (b *Browser) openStore(dir string) (*store.Store, error) {
+	src, err := sessions.Locate(b.cfg.Sessions, dir)
+	if err != nil {
+		st, oerr := store.Open(dir, store.Options{})
+		if oerr != nil {
+			return nil, oerr
+		}
+		return st, err
+	}
+	return sessions.OpenStore(dir, src)
 }
 
 // startWatching starts the watcher once the first listing has filled the
@@ -590,7 +617,7 @@ func (b *Browser) visibleChanged() {
 		px := b.thumbPx(b.cellSize)
 		for _, id := range ids {
 			c := b.cellByID[id]
-			if c == nil || c.id != id || c.img.Image != nil || c.broken.Visible() {
+			if c == nil || c.id != id || c.drawn() {
 				continue
 			}
 			if r, done := b.thumbs.Request(id, px); done {

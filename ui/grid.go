@@ -251,6 +251,10 @@ func (c *cell) setThumb(img image.Image, err error) {
 	c.img.Refresh()
 }
 
+// drawn reports whether the cell shows what it will: a thumbnail, the
+// broken-image mark, or a type tile.
+func (c *cell) drawn() bool { return c.img.Image != nil || c.broken.Visible() || c.kind.Visible() }
+
 func (c *cell) refreshHighlight() {
 	b := c.b
 	c.bg.StrokeWidth = 0

@@ -64,7 +64,7 @@ func (b *Browser) screenDrawn() bool {
 		if c == nil || c.id != b.cat.shown[i] {
 			continue // below the fold: GridWrap made no cell for it
 		}
-		if c.img.Image == nil && !c.broken.Visible() {
+		if !c.drawn() {
 			return false
 		}
 	}
