@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"slices"
 )
 
 // WebPAnimated reports whether a WebP's first 21 bytes carry a VP8X chunk
@@ -54,16 +55,30 @@ func WebPFirstFrame(r io.Reader, cw, ch int) ([]byte, image.Rectangle, error) {
 		if payload < 16 {
 			return nil, image.Rectangle{}, errors.New("webp: ANMF chunk too short")
 		}
-		var frame bytes.Buffer
-		frame.Grow(min(payload, 1<<20))
-		if n, err := frame.ReadFrom(io.LimitReader(r, int64(payload))); err != nil || n < int64(payload) {
-			if err == nil {
-				err = io.ErrUnexpectedEOF
-			}
+		frame, err := readN(r, payload)
+		if err != nil {
 			return nil, image.Rectangle{}, fmt.Errorf("webp: reading first frame: %w", err)
 		}
-		return stillFromANMF(frame.Bytes(), cw, ch)
+		return stillFromANMF(frame, cw, ch)
 	}
+}
+
+// readN reads exactly n bytes. It allocates once for up to 1 MiB, and
+// beyond that doubles as the bytes arrive, so a chunk that claims more
+// than the file holds costs no more memory than the file.
+func readN(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, 1<<20))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(n-len(buf), len(buf)))
+		}
+		k, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			return nil, noEOF(err)
+		}
+	}
+	return buf, nil
 }
 
 // stillFromANMF rewraps one ANMF payload as a still WebP.
