@@ -1,22 +1,16 @@
 package store
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif" // header decoders for sniffing sizes
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/webp"
+	"lashview/internal/imgfmt"
 )
 
 // Store is a lash attachment store rooted at a folder. It holds no open
@@ -54,22 +48,15 @@ type Header struct {
 // can follow a large EXIF block, but never by more than this.
 const headerLimit = 4 << 20
 
-// SniffHeader reads the media type and pixel size from the start of r.
-// The type is "" when r is none of the accepted types.
+// SniffHeader reads the media type and pixel size from the start of r, as
+// imgfmt.ReadHeader does (no cap: it decodes no pixel). The type is "" when
+// r is none of the accepted types, the size 0 when its header does not read.
 func SniffHeader(r io.Reader) (Header, error) {
-	br := bufio.NewReaderSize(io.LimitReader(r, headerLimit), 64<<10)
-	head, err := br.Peek(16)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return Header{}, err
+	h, err := imgfmt.ReadHeader(io.LimitReader(r, headerLimit))
+	if err != nil && h.Format == "" && !errors.Is(err, imgfmt.ErrNotImage) {
+		return Header{}, err // the first bytes could not be read
 	}
-	h := Header{MediaType: Sniff(head)}
-	if h.MediaType == "" {
-		return h, nil
-	}
-	if cfg, _, err := image.DecodeConfig(br); err == nil {
-		h.Width, h.Height = cfg.Width, cfg.Height
-	}
-	return h, nil
+	return Header{MediaType: h.Format, Width: h.Width, Height: h.Height}, nil
 }
 
 func (s *Store) sniffFile(path string) (Header, error) {

@@ -2,13 +2,10 @@ package store
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"runtime"
 	"sort"
@@ -16,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/image/webp"
+	"lashview/internal/imgfmt"
 )
 
 // VerifyStatus is what a full check (hash and decode) says of a blob.
@@ -24,7 +21,7 @@ type VerifyStatus string
 
 // The verify outcomes. The first four are the fixture README's words.
 const (
-	VerifyOK           VerifyStatus = "ok"            // hashes to its name and decodes as its sidecar says
+	VerifyOK           VerifyStatus = "ok"            // hashes to its name and decodes as its sidecar says (a blob that is no image: hashes to its name)
 	VerifyCorrupt      VerifyStatus = "corrupt"       // the bytes do not hash to the name
 	VerifyUndecodable  VerifyStatus = "undecodable"   // not a decodable image
 	VerifyTypeMismatch VerifyStatus = "type_mismatch" // decodes, but as another type than the sidecar says
@@ -33,8 +30,8 @@ const (
 	VerifySymlink      VerifyStatus = "symlink"       // the blob is a symbolic link: never followed, not checked
 )
 
-// DefaultMaxPixels is the decode cap: 100 megapixels.
-const DefaultMaxPixels = 100_000_000
+// DefaultMaxPixels is the decode cap, imgfmt's: 100 megapixels.
+const DefaultMaxPixels = imgfmt.DefaultMaxPixels
 
 // VerifyResult is the full check of one attachment's blob.
 type VerifyResult struct {
@@ -47,6 +44,10 @@ type VerifyResult struct {
 	// agreeing sidecar); Decoded is what the bytes decode as.
 	Declared, Decoded MediaType
 	Width, Height     int
+	// MIME is the media type sniffed from the bytes (imgfmt.SniffMIME):
+	// image/png, application/pdf, …; "" when they could not be read or do
+	// not hash to the name.
+	MIME string
 }
 
 // VerifyProgress is how far a Verify has come.
@@ -91,8 +92,10 @@ func (r *VerifyReport) Problems() []VerifyResult {
 
 // Verify re-hashes every blob and decodes every image, reporting for each
 // attachment with a blob whether its bytes hash to its name and decode as
-// the type its sidecar names. Blobs are hashed in parallel, streaming;
-// images are decoded only under the pixel cap. Attachments without a blob
+// the type its sidecar names; a blob that only needs its hash checked
+// (hashOnly: a blob-only attachment that is no image) is not decoded.
+// Blobs are hashed in parallel, streaming; images are decoded only under
+// the pixel cap. Attachments without a blob
 // have nothing to check and are left out; a symbolic-link blob is reported,
 // never read. It only reads: nothing on disk changes.
 func (s *Store) Verify(ctx context.Context, opt VerifyOptions) (*VerifyReport, error) {
@@ -174,7 +177,7 @@ type verifier struct {
 	totalBytes int64
 	files      atomic.Int64
 	bytes      atomic.Int64
-	pixels     *pixelBudget
+	pixels     *imgfmt.Budget // bounds the pixels being decoded at once, so workers never hold more than one cap's worth
 }
 
 func newVerifier(s *Store, opt VerifyOptions) *verifier {
@@ -185,8 +188,7 @@ func newVerifier(s *Store, opt VerifyOptions) *verifier {
 	if v.maxPixels <= 0 {
 		v.maxPixels = DefaultMaxPixels
 	}
-	v.pixels = &pixelBudget{limit: v.maxPixels}
-	v.pixels.cond.L = &v.pixels.mu
+	v.pixels = imgfmt.NewBudget(v.maxPixels)
 	return v
 }
 
@@ -221,7 +223,16 @@ func (v *verifier) startProgress() (stop func()) {
 	}
 }
 
-// check hashes one blob and, when it is intact, decodes it.
+// hashOnly reports whether a blob whose bytes sniff as mime is checked for
+// its hash only: a blob-only attachment (newer lash writes no sidecar, and
+// from alpha.111 stores any media type) whose bytes are no image. A blob
+// with a sidecar file, even an unreadable one, was stored as an image by
+// lash alpha.43–86, so it must decode. This is the one place that decides.
+func hashOnly(a Attachment, mime string) bool {
+	return a.HasBlob && !a.HasSidecar && !imgfmt.IsImageMIME(mime)
+}
+
+// check hashes one blob and, when it is intact, decodes it unless hashOnly.
 func (v *verifier) check(ctx context.Context, a Attachment, buf []byte) VerifyResult {
 	r := VerifyResult{ID: a.ID, Size: a.Size}
 	if a.Status == StatusOK && a.Meta != nil {
@@ -236,6 +247,7 @@ func (v *verifier) check(ctx context.Context, a Attachment, buf []byte) VerifyRe
 	defer f.Close()
 	h := sha256.New()
 	var n int64
+	head := make([]byte, 0, imgfmt.SniffLen)
 	for {
 		if ctx.Err() != nil {
 			r.Status, r.Detail = VerifyUnreadable, "cancelled"
@@ -243,6 +255,7 @@ func (v *verifier) check(ctx context.Context, a Attachment, buf []byte) VerifyRe
 		}
 		k, err := f.Read(buf)
 		if k > 0 {
+			head = append(head, buf[:min(k, cap(head)-len(head))]...)
 			h.Write(buf[:k])
 			n += int64(k)
 			v.bytes.Add(int64(k))
@@ -262,11 +275,16 @@ func (v *verifier) check(ctx context.Context, a Attachment, buf []byte) VerifyRe
 		r.Status, r.Detail = VerifyCorrupt, fmt.Sprintf("the bytes hash to %s, not to the name", got.Short())
 		return r
 	}
+	r.MIME = imgfmt.SniffMIME(head)
+	if hashOnly(a, r.MIME) {
+		r.Status = VerifyOK
+		return r
+	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		r.Status, r.Detail = VerifyUnreadable, fmt.Sprintf("read %s: %v", path, cause(err))
 		return r
 	}
-	d := decodeImage(f, n, v.maxPixels, v.pixels)
+	d := decodeImage(ctx, f, n, v.maxPixels, v.pixels)
 	r.Status, r.Detail, r.Decoded, r.Width, r.Height = d.status, d.detail, d.format, d.width, d.height
 	if r.Status == VerifyOK && r.Declared != "" && r.Declared != r.Decoded {
 		r.Status, r.Detail = VerifyTypeMismatch, fmt.Sprintf("the sidecar says %s, the bytes are %s", r.Declared.MIME(), r.Decoded.MIME())
@@ -283,207 +301,43 @@ type decoded struct {
 }
 
 // decodeImage decodes the image in r (size bytes) fully, after checking the
-// pixel count from its header against maxPixels.
-func decodeImage(r io.ReadSeeker, size, maxPixels int64, budget *pixelBudget) decoded {
+// pixel count from its header against maxPixels, and within budget.
+func decodeImage(ctx context.Context, r io.ReadSeeker, size, maxPixels int64, budget *imgfmt.Budget) decoded {
 	if size == 0 {
 		return decoded{status: VerifyUndecodable, detail: "empty: zero bytes are no image"}
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(16)
-	if Sniff(head) == "" {
+	h, err := imgfmt.ReadHeader(r)
+	switch {
+	case errors.Is(err, imgfmt.ErrNotImage):
 		return decoded{status: VerifyUndecodable, detail: "the bytes are not " + AcceptedTypes}
+	case err != nil && h.Format == "":
+		return decoded{status: VerifyUnreadable, detail: "read: " + err.Error()}
+	case err != nil:
+		return decoded{status: VerifyUndecodable, format: h.Format, detail: "the header does not decode: " + err.Error()}
 	}
-	cfg, format, err := image.DecodeConfig(br)
-	if err != nil {
-		return decoded{status: VerifyUndecodable, detail: "the header does not decode: " + err.Error()}
-	}
-	d := decoded{format: MediaType(format), width: cfg.Width, height: cfg.Height}
-	pixels := int64(cfg.Width) * int64(cfg.Height)
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		d.status, d.detail = VerifyUndecodable, fmt.Sprintf("the header claims %d×%d pixels", cfg.Width, cfg.Height)
-		return d
-	}
-	if pixels > maxPixels {
-		d.status, d.detail = VerifyTooLarge, fmt.Sprintf("%d×%d is %.1f megapixels, over the %.0f-megapixel cap; not decoded", cfg.Width, cfg.Height, float64(pixels)/1e6, float64(maxPixels)/1e6)
+	d := decoded{format: h.Format, width: h.Width, height: h.Height}
+	if err := h.Check(maxPixels); err != nil {
+		if errors.Is(err, imgfmt.ErrTooLarge) {
+			d.status, d.detail = VerifyTooLarge, err.Error()+"; not decoded"
+		} else {
+			d.status, d.detail = VerifyUndecodable, err.Error()
+		}
 		return d
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		d.status, d.detail = VerifyUndecodable, "seek: "+err.Error()
 		return d
 	}
-	budget.acquire(pixels)
-	defer budget.release(pixels)
-	if d.format == WebP {
-		err = decodeWebP(r, size)
-	} else {
-		_, _, err = image.Decode(bufio.NewReaderSize(r, 64<<10))
-	}
+	got, err := budget.Acquire(ctx, h.Pixels())
 	if err != nil {
+		d.status, d.detail = VerifyUnreadable, "cancelled"
+		return d
+	}
+	defer budget.Release(got)
+	if _, err := imgfmt.Decode(bufio.NewReaderSize(r, 64<<10), h); err != nil {
 		d.status, d.detail = VerifyUndecodable, fmt.Sprintf("the %s does not decode: %v", d.format.MIME(), err)
 		return d
 	}
 	d.status = VerifyOK
 	return d
-}
-
-// maxWebPBytes bounds the WebP files read whole to find an animation's
-// first frame; lossless 100-megapixel frames stay well below it.
-const maxWebPBytes = 512 << 20
-
-// decodeWebP decodes a WebP. x/image/webp decodes still images only, so an
-// animated one (VP8X with the animation flag) is checked by decoding its
-// first frame, re-wrapped as a still WebP.
-func decodeWebP(r io.Reader, size int64) error {
-	if size > maxWebPBytes {
-		return fmt.Errorf("%d bytes is more than lashview decodes as WebP", size)
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxWebPBytes))
-	if err != nil {
-		return err
-	}
-	if still, ok, err := firstWebPFrame(data); ok {
-		if err != nil {
-			return err
-		}
-		data = still
-	}
-	_, err = webp.Decode(bytes.NewReader(data))
-	return err
-}
-
-// firstWebPFrame returns the first frame of an animated WebP as a still
-// WebP. ok is false when data is not an animated WebP.
-func firstWebPFrame(data []byte) (still []byte, ok bool, err error) {
-	chunks, err := riffChunks(data)
-	if err != nil || len(chunks) == 0 || chunks[0].id != "VP8X" {
-		return nil, false, nil
-	}
-	if vp8x := chunks[0].data; len(vp8x) < 10 || vp8x[0]&0x02 == 0 {
-		return nil, false, nil
-	}
-	for _, c := range chunks[1:] {
-		if c.id != "ANMF" {
-			continue
-		}
-		if len(c.data) < 16 {
-			return nil, true, errors.New("animated WebP: the first frame's header is cut short")
-		}
-		frame := c.data
-		w := int(frame[6]) | int(frame[7])<<8 | int(frame[8])<<16
-		h := int(frame[9]) | int(frame[10])<<8 | int(frame[11])<<16
-		sub, err := chunkList(frame[16:])
-		if err != nil {
-			return nil, true, fmt.Errorf("animated WebP: the first frame: %w", err)
-		}
-		var alph, bits *riffChunk
-		for i := range sub {
-			switch sub[i].id {
-			case "ALPH":
-				if alph == nil {
-					alph = &sub[i]
-				}
-			case "VP8 ", "VP8L":
-				if bits == nil {
-					bits = &sub[i]
-				}
-			}
-		}
-		if bits == nil {
-			return nil, true, errors.New("animated WebP: the first frame has no image data")
-		}
-		var body bytes.Buffer
-		body.WriteString("WEBP")
-		if alph != nil && bits.id == "VP8 " {
-			// A lossy frame with alpha needs a VP8X header saying so.
-			hdr := make([]byte, 10)
-			hdr[0] = 0x10
-			put24(hdr[4:], w)
-			put24(hdr[7:], h)
-			writeChunk(&body, "VP8X", hdr)
-			writeChunk(&body, "ALPH", alph.data)
-		}
-		writeChunk(&body, bits.id, bits.data)
-		var out bytes.Buffer
-		out.WriteString("RIFF")
-		binary.Write(&out, binary.LittleEndian, uint32(body.Len()))
-		out.Write(body.Bytes())
-		return out.Bytes(), true, nil
-	}
-	return nil, true, errors.New("animated WebP without any frame")
-}
-
-type riffChunk struct {
-	id   string
-	data []byte
-}
-
-// riffChunks lists the chunks of a RIFF WEBP file (anything after the
-// RIFF's stated size is ignored, as decoders do).
-func riffChunks(data []byte) ([]riffChunk, error) {
-	if len(data) < 12 || string(data[:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
-		return nil, errors.New("not a RIFF WEBP file")
-	}
-	end := 8 + int64(binary.LittleEndian.Uint32(data[4:8]))
-	if end > int64(len(data)) {
-		return nil, errors.New("the RIFF size is larger than the file")
-	}
-	return chunkList(data[12:end])
-}
-
-func chunkList(b []byte) ([]riffChunk, error) {
-	var out []riffChunk
-	for len(b) > 0 {
-		if len(b) < 8 {
-			return nil, errors.New("a chunk header is cut short")
-		}
-		n := int64(binary.LittleEndian.Uint32(b[4:8]))
-		if n > int64(len(b)-8) {
-			return nil, fmt.Errorf("chunk %q claims %d bytes, only %d follow", b[:4], n, len(b)-8)
-		}
-		out = append(out, riffChunk{id: string(b[:4]), data: b[8 : 8+n]})
-		b = b[8+n:]
-		if n%2 == 1 && len(b) > 0 {
-			b = b[1:] // chunks are padded to an even length
-		}
-	}
-	return out, nil
-}
-
-func writeChunk(w *bytes.Buffer, id string, data []byte) {
-	w.WriteString(id)
-	binary.Write(w, binary.LittleEndian, uint32(len(data)))
-	w.Write(data)
-	if len(data)%2 == 1 {
-		w.WriteByte(0)
-	}
-}
-
-func put24(b []byte, v int) {
-	v-- // VP8X stores width-1 and height-1
-	b[0], b[1], b[2] = byte(v), byte(v>>8), byte(v>>16)
-}
-
-// pixelBudget bounds the pixels being decoded at once, so several workers
-// never hold more than one cap's worth of decoded images in memory.
-type pixelBudget struct {
-	mu    sync.Mutex
-	cond  sync.Cond
-	limit int64
-	used  int64
-}
-
-func (p *pixelBudget) acquire(n int64) {
-	p.mu.Lock()
-	for p.used > 0 && p.used+n > p.limit {
-		p.cond.Wait()
-	}
-	p.used += n
-	p.mu.Unlock()
-}
-
-func (p *pixelBudget) release(n int64) {
-	p.mu.Lock()
-	p.used -= n
-	p.cond.Broadcast()
-	p.mu.Unlock()
 }

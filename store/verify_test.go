@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"lashview/internal/imgfmt"
 )
 
 func TestVerifyMessyMatchesExpected(t *testing.T) {
@@ -173,31 +175,31 @@ func TestVerifyPixelCap(t *testing.T) {
 	}
 }
 
-func TestFirstWebPFrame(t *testing.T) {
+// Verify decodes an animated WebP's first frame (imgfmt.WebPFirstFrame);
+// one cut or garbled there does not decode.
+func TestVerifyAnimatedWebP(t *testing.T) {
 	anim, err := os.ReadFile(filepath.Join(fixtures(t), "clean", "sha256", "3d", "3d332ec96aafa79d2b93cd57b0ac6eb20e39c2678d1b7860a88d450899b422ff"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := decodeImage(bytes.NewReader(anim), int64(len(anim)), DefaultMaxPixels, &pixelBudget{limit: DefaultMaxPixels})
+	budget := imgfmt.NewBudget(DefaultMaxPixels)
+	ctx := context.Background()
+	d := decodeImage(ctx, bytes.NewReader(anim), int64(len(anim)), DefaultMaxPixels, budget)
 	if d.status != VerifyOK || d.format != WebP || d.width != 32 {
 		t.Fatalf("animated webp: %+v", d)
 	}
 	// Cut inside the first frame: no longer decodable.
 	cut := anim[:0x60]
-	d = decodeImage(bytes.NewReader(cut), int64(len(cut)), DefaultMaxPixels, &pixelBudget{limit: DefaultMaxPixels})
+	d = decodeImage(ctx, bytes.NewReader(cut), int64(len(cut)), DefaultMaxPixels, budget)
 	if d.status != VerifyUndecodable {
 		t.Errorf("cut animated webp: %+v", d)
 	}
 	// Animation flag set, frame data garbage.
 	bad := bytes.Clone(anim)
 	copy(bad[0x4a:0x60], bytes.Repeat([]byte{0xff}, 0x16))
-	d = decodeImage(bytes.NewReader(bad), int64(len(bad)), DefaultMaxPixels, &pixelBudget{limit: DefaultMaxPixels})
+	d = decodeImage(ctx, bytes.NewReader(bad), int64(len(bad)), DefaultMaxPixels, budget)
 	if d.status != VerifyUndecodable {
 		t.Errorf("garbage frame: %+v", d)
-	}
-	// A still WebP is not mistaken for an animation.
-	if _, ok, _ := firstWebPFrame(anim[0xe2:]); ok {
-		t.Error("a still WebP was read as animated")
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"lashview/internal/imgfmt"
 	"lashview/store"
 )
 
@@ -61,8 +62,10 @@ type Options struct {
 func DefaultDir() string { return filepath.Join(xdg.CacheHome, "lashview", "thumbs") }
 
 // Result is the outcome of one request: an image, or an error that is a
-// *Failure when the bytes cannot make a thumbnail (remembered, final) and
-// something else when the blob could not be read (not remembered).
+// *NotImage when the bytes are no image (final, kept in memory only), a
+// *Failure when an image's bytes cannot make a thumbnail (remembered,
+// final), and something else when the blob could not be read (not
+// remembered).
 type Result struct {
 	ID    store.ID
 	Px    int
@@ -78,6 +81,7 @@ type Stats struct {
 	Decodes    int64 // blobs opened and decoded
 	Generated  int64 // thumbnails made and written
 	Failed     int64 // new failures found and remembered
+	NotImages  int64 // blobs found to be no image (sniffed; not written to disk)
 	Unreadable int64 // blobs that could not be opened or read
 	Cancelled  int64 // queued requests dropped before they started
 	MemBytes   int64 // memory cache use
@@ -92,7 +96,7 @@ type Cache struct {
 	opt    Options
 	disk   diskCache
 	mem    *memCache
-	budget *budget
+	budget *imgfmt.Budget
 	ctx    context.Context
 	stop   context.CancelFunc
 	wg     sync.WaitGroup // workers and background trims
@@ -113,7 +117,7 @@ type Cache struct {
 	trimming atomic.Bool
 	diskErr  atomic.Pointer[error]
 
-	memHits, diskHits, remembered, decodes, generated, failed, unreadable, cancelled atomic.Int64
+	memHits, diskHits, remembered, decodes, generated, failed, notImages, unreadable, cancelled atomic.Int64
 }
 
 // New makes a Cache and starts its workers. Close stops them.
@@ -144,7 +148,7 @@ func New(opt Options) (*Cache, error) {
 		opt:      opt,
 		disk:     diskCache{dir: opt.Dir},
 		mem:      newMemCache(opt.MemoryBytes),
-		budget:   newBudget(opt.DecodeBudget),
+		budget:   imgfmt.NewBudget(opt.DecodeBudget),
 		ctx:      ctx,
 		stop:     stop,
 		pending:  map[key]*job{},
@@ -177,7 +181,7 @@ func (c *Cache) Close() {
 func (c *Cache) Stats() Stats {
 	s := Stats{
 		MemHits: c.memHits.Load(), DiskHits: c.diskHits.Load(), Remembered: c.remembered.Load(),
-		Decodes: c.decodes.Load(), Generated: c.generated.Load(), Failed: c.failed.Load(),
+		Decodes: c.decodes.Load(), Generated: c.generated.Load(), Failed: c.failed.Load(), NotImages: c.notImages.Load(),
 		Unreadable: c.unreadable.Load(), Cancelled: c.cancelled.Load(),
 	}
 	s.MemBytes, s.MemItems = c.mem.size()
@@ -216,7 +220,7 @@ func (c *Cache) Get(ctx context.Context, id store.ID, px int) (image.Image, erro
 
 // Request asks for the thumbnail of id in a px×px box. If it is in memory
 // it is returned at once with done true (Result.Err set for a remembered
-// failure). Otherwise the request is queued, done is false, and the Result
+// failure or a known non-image). Otherwise the request is queued, done is false, and the Result
 // arrives later through Options.OnResult. Requesting again moves the
 // request to the front; requests for ids passed to the last SetVisible go
 // before all others.
@@ -251,11 +255,7 @@ func (c *Cache) Request(id store.ID, px int) (r Result, done bool) {
 }
 
 func entryResult(k key, e memEntry) Result {
-	r := Result{ID: k.id, Px: k.px, Image: e.img}
-	if e.fail != nil {
-		r.Err = e.fail
-	}
-	return r
+	return Result{ID: k.id, Px: k.px, Image: e.img, Err: e.err}
 }
 
 // Cancel drops queued requests for id (at every size) that have not
@@ -403,9 +403,8 @@ func (c *Cache) loadSlow(ctx context.Context, k key) (image.Image, error) {
 	thumb, err := c.make(ctx, k)
 	if err != nil {
 		// thumb is a nil *image.NRGBA here: return a nil interface.
-		var f *Failure
-		if errors.As(err, &f) {
-			c.mem.put(k, nil, f)
+		if isFinal(err) {
+			c.mem.put(k, nil, err)
 		}
 		return nil, err
 	}
@@ -414,7 +413,7 @@ func (c *Cache) loadSlow(ctx context.Context, k key) (image.Image, error) {
 }
 
 // make decodes the blob of k, writes the thumbnail (or the failure) to
-// disk and returns it. A disk write error does not fail the thumbnail: it
+// disk and returns it; a *NotImage is returned, not written. A disk write error does not fail the thumbnail: it
 // is kept for Stats and the thumbnail is returned.
 func (c *Cache) make(ctx context.Context, k key) (*image.NRGBA, error) {
 	rc, err := c.opt.Open(k.id)
@@ -427,6 +426,12 @@ func (c *Cache) make(ctx context.Context, k key) (*image.NRGBA, error) {
 	lim := limits{ctx: ctx, maxPixels: c.opt.MaxPixels, budget: c.budget, pureGo: c.opt.pureGo}
 	img, err := makeThumb(rc, readerSize(rc), k.px, lim)
 	if err != nil {
+		var ni *NotImage
+		if errors.As(err, &ni) {
+			ni.ID = k.id
+			c.notImages.Add(1)
+			return nil, ni
+		}
 		var f *Failure
 		if !errors.As(err, &f) {
 			if ctx.Err() == nil {
@@ -457,6 +462,14 @@ func (c *Cache) make(ctx context.Context, k key) (*image.NRGBA, error) {
 	}
 	c.generated.Add(1)
 	return img, nil
+}
+
+// isFinal reports whether err is an answer about the bytes, true at every
+// size: a *Failure or a *NotImage.
+func isFinal(err error) bool {
+	var f *Failure
+	var ni *NotImage
+	return errors.As(err, &f) || errors.As(err, &ni)
 }
 
 func (c *Cache) noteDiskError(err error) {

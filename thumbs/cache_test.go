@@ -260,8 +260,8 @@ func TestFillTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("first fill: %+v", st)
-	if st.Done != len(ids) || calls != len(ids) || st.Generated == 0 || st.Failed != 4 || st.Unreadable != 2 || st.Cached != 0 {
-		t.Errorf("first fill %+v (progress calls %d): want all done, 4 failed (3 undecodable, 1 corrupt), 2 unreadable", st, calls)
+	if st.Done != len(ids) || calls != len(ids) || st.Generated == 0 || st.Failed != 2 || st.NotImages != 2 || st.Unreadable != 2 || st.Cached != 0 {
+		t.Errorf("first fill %+v (progress calls %d): want all done, 2 failed (1 truncated, 1 corrupt), 2 no images (empty, text), 2 unreadable", st, calls)
 	}
 	if c.Stats().MemItems != 0 {
 		t.Error("Fill filled the memory cache")
@@ -270,7 +270,7 @@ func TestFillTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st2.Generated != 0 || st2.Cached != st.Generated || st2.Remembered != st.Failed || st2.Unreadable != 2 {
+	if st2.Generated != 0 || st2.Cached != st.Generated || st2.Remembered != st.Failed || st2.NotImages != st.NotImages || st2.Unreadable != 2 {
 		t.Errorf("second fill %+v, want nothing generated, %d cached, %d remembered", st2, st.Generated, st.Failed)
 	}
 }

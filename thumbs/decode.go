@@ -17,13 +17,12 @@ import (
 	"strings"
 
 	"golang.org/x/image/bmp"
-	"golang.org/x/image/webp"
+
+	"lashview/internal/imgfmt"
 )
 
-// DefaultMaxPixels is the default pixel cap: 100 megapixels. A decoded
-// image costs at least 4 bytes a pixel, so the cap keeps one decode under
-// about 400 MB however large its header claims to be.
-const DefaultMaxPixels = 100_000_000
+// DefaultMaxPixels is the default pixel cap, imgfmt's: 100 megapixels.
+const DefaultMaxPixels = imgfmt.DefaultMaxPixels
 
 // headLen is how much of a file the guard reads before deciding anything:
 // enough for every format's fixed header (BMP v5 with masks is the longest).
@@ -35,15 +34,15 @@ const headLen = 160
 type limits struct {
 	ctx       context.Context
 	maxPixels int64
-	budget    *budget // nil: unbounded
+	budget    *imgfmt.Budget // nil: unbounded
 	pureGo    bool
 	wholePNG  bool // tests: image/png instead of the streaming decoder
 }
 
 // header is what the guard learned before decoding any pixel.
 type header struct {
-	format    string // "png", "jpeg", "gif", "webp", "bmp"
-	w, h      int    // as stored, before EXIF orientation
+	format    imgfmt.Format
+	w, h      int // as stored, before EXIF orientation
 	jpeg      jpegInfo
 	jpegGray  bool
 	jpegCMYK  bool
@@ -78,8 +77,9 @@ func (rc *recorder) Read(p []byte) (int, error) {
 // Thumbnail decodes the image in r and fits it into a px×px box, upright
 // and never enlarged. It refuses, before decoding, images whose header
 // claims more than maxPixels (0 means DefaultMaxPixels) or more pixels than
-// the file's size can hold. Problems with the bytes are *Failure errors;
-// read errors are returned as they are.
+// the file's size can hold. Bytes that are no image are a *NotImage;
+// problems with an image's bytes are *Failure errors; read errors are
+// returned as they are.
 func Thumbnail(r io.Reader, px int, maxPixels int64) (*image.NRGBA, error) {
 	if maxPixels <= 0 {
 		maxPixels = DefaultMaxPixels
@@ -125,11 +125,11 @@ func makeThumb(r io.Reader, size int64, px int, lim limits) (img *image.NRGBA, e
 	}
 	need := estimate(hd, size, px, lim)
 	if lim.budget != nil {
-		got, err := lim.budget.acquire(lim.ctx, need)
+		got, err := lim.budget.Acquire(lim.ctx, need)
 		if err != nil {
 			return nil, err
 		}
-		defer lim.budget.release(got)
+		defer lim.budget.Release(got)
 	}
 	rec.recording = false
 	stream := io.MultiReader(bytes.NewReader(rec.buf), rec)
@@ -145,38 +145,32 @@ func readHeader(rec *recorder, size int64, maxPixels int64) (header, error) {
 	n, err := io.ReadFull(rec, head)
 	switch {
 	case n == 0 && (err == io.EOF || err == nil):
-		return hd, failf(ErrNotImage, "empty file")
+		return hd, &NotImage{MIME: imgfmt.SniffMIME(nil)}
 	case err != nil && err != io.EOF && err != io.ErrUnexpectedEOF:
 		return hd, fmt.Errorf("read header: %w", err)
 	}
 	head = head[:n]
-	hd.format = sniff(head)
+	hd.format = imgfmt.Sniff(head)
 	if hd.format == "" {
-		return hd, failf(ErrNotImage, "not a PNG, JPEG, GIF, WebP or BMP image (starts with %q)", prefix(head, 12))
+		return hd, notImage(rec, head)
 	}
 	cfgReader := io.MultiReader(bytes.NewReader(head), rec)
-	var cfg image.Config
+	cfg, err := imgfmt.DecodeConfig(hd.format, cfgReader)
 	switch hd.format {
-	case "png":
-		cfg, err = png.DecodeConfig(cfgReader)
+	case imgfmt.PNG:
 		if err == nil && n >= 29 {
 			hd.pngBits = pngBitsPerPixel(head[24], head[25])
 			hd.pngStream = pngStreamable(head)
 		}
-	case "jpeg":
-		cfg, err = jpeg.DecodeConfig(cfgReader)
+	case imgfmt.JPEG:
 		if err == nil {
 			hd.jpeg = scanJPEG(rec.buf)
 			hd.jpegGray = cfg.ColorModel == color.GrayModel
 			hd.jpegCMYK = cfg.ColorModel == color.CMYKModel
 		}
-	case "gif":
-		cfg, err = gif.DecodeConfig(cfgReader)
-	case "webp":
-		cfg, err = webp.DecodeConfig(cfgReader)
-		hd.animated = webpAnimated(head)
-	case "bmp":
-		cfg, err = bmp.DecodeConfig(cfgReader)
+	case imgfmt.WebP:
+		hd.animated = imgfmt.WebPAnimated(head)
+	case imgfmt.BMP:
 		if errors.Is(err, bmp.ErrUnsupported) {
 			bf, perr := parseBMPBitfields(head)
 			if perr != nil {
@@ -193,12 +187,8 @@ func readHeader(rec *recorder, size int64, maxPixels int64) (header, error) {
 		return hd, failf(noEOF(err), "%s header", hd.format)
 	}
 	hd.w, hd.h = cfg.Width, cfg.Height
-	if hd.w <= 0 || hd.h <= 0 {
-		return hd, failf(ErrHeaderLies, "%s header claims %dx%d pixels", hd.format, hd.w, hd.h)
-	}
-	if pixels := int64(hd.w) * int64(hd.h); pixels > maxPixels {
-		return hd, failf(ErrTooLarge, "%dx%d is %.1f megapixels, over the %.0f-megapixel cap",
-			hd.w, hd.h, float64(pixels)/1e6, float64(maxPixels)/1e6)
+	if err := (imgfmt.Header{Format: hd.format, Width: hd.w, Height: hd.h}).Check(maxPixels); err != nil {
+		return hd, failf(err, "%v", err)
 	}
 	if size >= 0 {
 		if least := minFileSize(hd, head); size < least {
@@ -209,30 +199,16 @@ func readHeader(rec *recorder, size int64, maxPixels int64) (header, error) {
 	return hd, nil
 }
 
-// sniff names the format from the first bytes, by magic number only: the
-// media type in a sidecar may be wrong, the bytes are not.
-func sniff(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "png"
-	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
-		return "jpeg"
-	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
-		return "gif"
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return "webp"
-	case bytes.HasPrefix(b, []byte("BM")):
-		return "bmp"
+// notImage is the answer for bytes that Sniff names no format: their
+// MIME type, from as many bytes as SniffMIME looks at (the store sniffs as
+// many, so both name the same type).
+func notImage(rec *recorder, head []byte) error {
+	if len(head) == headLen {
+		more := make([]byte, imgfmt.SniffLen-headLen)
+		n, _ := io.ReadFull(rec, more) // a read error shows in rec.ioErr
+		head = append(head, more[:n]...)
 	}
-	return ""
-}
-
-// prefix is the first n bytes of b, for quoting in a reason.
-func prefix(b []byte, n int) string {
-	if len(b) > n {
-		b = b[:n]
-	}
-	return string(b)
+	return &NotImage{MIME: imgfmt.SniffMIME(head)}
 }
 
 // pngBitsPerPixel derives bits per pixel from IHDR's bit depth and colour
@@ -256,12 +232,12 @@ func pngBitsPerPixel(depth, colorType byte) int {
 func minFileSize(hd header, head []byte) int64 {
 	w, h := int64(hd.w), int64(hd.h)
 	switch hd.format {
-	case "png":
+	case imgfmt.PNG:
 		// Deflate expands at most 1032:1 (a 258-byte match in 2 bits);
 		// every row carries a filter byte.
 		raw := h * (1 + (w*int64(hd.pngBits)+7)/8)
 		return 8 + 25 + 12 + 12 + raw/1032
-	case "bmp":
+	case imgfmt.BMP:
 		// Uncompressed rows padded to 4 bytes: the size is exact.
 		bpp := int64(binary.LittleEndian.Uint16(head[28:]))
 		off := int64(binary.LittleEndian.Uint32(head[10:]))
@@ -269,7 +245,7 @@ func minFileSize(hd header, head []byte) int64 {
 			off, bpp = hd.bmp.offset, int64(hd.bmp.bpp)
 		}
 		return off + (w*bpp+31)/32*4*h
-	case "jpeg":
+	case imgfmt.JPEG:
 		if hd.jpeg.progressive || hd.jpeg.arithmetic {
 			return 0 // end-of-band runs and arithmetic coding have no floor
 		}
@@ -285,7 +261,7 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 	p := int64(hd.w) * int64(hd.h)
 	const slack = 1 << 20
 	switch hd.format {
-	case "png":
+	case imgfmt.PNG:
 		if hd.pngStream {
 			// Rows, and the box-shrunk picture; whole only when small.
 			tw, th := fitBox(hd.w, hd.h, px)
@@ -298,7 +274,7 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 			return 8*p + slack // image/png keeps 16-bit samples
 		}
 		return 4*p + slack
-	case "jpeg":
+	case imgfmt.JPEG:
 		n := max(size, 0) + slack
 		if hd.jpeg.progressive {
 			// Coefficients of the whole image wait for the last scan:
@@ -311,16 +287,16 @@ func estimate(hd header, size int64, px int, lim limits) int64 {
 			return n + 4*p/(d*d)
 		}
 		return n + 3*p
-	case "gif":
+	case imgfmt.GIF:
 		return p + slack
-	case "webp":
+	case imgfmt.WebP:
 		// libwebp: the file and RGBA out. x/image: lossless keeps ARGB
 		// words besides the NRGBA result.
 		if haveLibwebp() && !lim.pureGo {
 			return max(size, 0) + 4*p + slack
 		}
 		return 8*p + slack
-	case "bmp":
+	case imgfmt.BMP:
 		return 4*p + slack
 	}
 	return 4*p + slack
@@ -355,7 +331,7 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		wantH      = hd.h
 		orientCode = 1
 	)
-	if hd.format == "png" && hd.pngStream && !lim.wholePNG {
+	if hd.format == imgfmt.PNG && hd.pngStream && !lim.wholePNG {
 		tw, th := fitBox(hd.w, hd.h, px)
 		img, err := shrinkPNGStream(stream, hd.w, hd.h, tw, th)
 		if err != nil {
@@ -364,23 +340,23 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		return img, nil
 	}
 	switch hd.format {
-	case "jpeg":
+	case imgfmt.JPEG:
 		orientCode = hd.jpeg.orientation
 		img, wantW, wantH, err = decodeJPEG(hd, stream, size, px, lim)
-	case "png":
+	case imgfmt.PNG:
 		img, err = png.Decode(stream)
-	case "gif":
+	case imgfmt.GIF:
 		// gif.Decode stops after the first frame, which may cover only
 		// part of the logical screen; its bounds say which part.
 		if img, err = gif.Decode(stream); err == nil {
 			at = img.Bounds()
 			wantW, wantH = at.Dx(), at.Dy()
 		}
-	case "webp":
+	case imgfmt.WebP:
 		var want image.Point
 		img, at, want, err = decodeWebP(hd, stream, size, px, lim)
 		wantW, wantH = want.X, want.Y
-	case "bmp":
+	case imgfmt.BMP:
 		if hd.bmp != nil {
 			img, err = hd.bmp.decode(stream)
 		} else if img, err = bmp.Decode(stream); err == nil {
@@ -390,7 +366,7 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		}
 	}
 	if err != nil {
-		return nil, decodeFailure(hd.format, err)
+		return nil, decodeFailure(string(hd.format), err)
 	}
 	if b := img.Bounds(); b.Dx() != wantW || b.Dy() != wantH {
 		return nil, failf(ErrHeaderLies, "%s header says %dx%d, the data decodes to %dx%d",

@@ -32,8 +32,10 @@ type diskCache struct {
 
 // failHeader starts every .fail file. The number is the decoder generation:
 // when lashview learns to read more images it is raised, and older
-// failures are tried again instead of being believed forever.
-const failHeader = "lashview-thumbs-fail 1\n"
+// failures are tried again instead of being believed forever. 2: bytes
+// that are no image are a NotImage, never written here; generation 1 wrote
+// them as failures, which would hide a PDF's type tile behind a broken mark.
+const failHeader = "lashview-thumbs-fail 2\n"
 
 // touchAfter is how stale a file's mtime may get before a hit refreshes
 // it. The mtime orders the size-cap pruning (least recently used out);

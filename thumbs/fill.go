@@ -21,6 +21,7 @@ type FillStats struct {
 	Generated  int           // thumbnails made now
 	Cached     int           // thumbnails already on disk (not decoded)
 	Failed     int           // images found undecodable now (remembered)
+	NotImages  int           // blobs that are no image (PDF, audio, bytes): nothing to make, not a problem
 	Remembered int           // failures already remembered
 	Unreadable int           // blobs that could not be opened or read
 	Problems   []error       // the first few failures and read errors, each naming its id
@@ -66,6 +67,8 @@ func (c *Cache) Fill(ctx context.Context, ids []store.ID, px int, progress func(
 			st.Cached++
 		case fillFailed:
 			st.Failed++
+		case fillNotImage:
+			st.NotImages++
 		case fillRemembered:
 			st.Remembered++
 		case fillUnreadable:
@@ -115,6 +118,7 @@ const (
 	fillGenerated fillOutcome = iota
 	fillCached
 	fillFailed
+	fillNotImage
 	fillRemembered
 	fillUnreadable
 	fillFatal
@@ -150,11 +154,14 @@ func (c *Cache) fillOne(ctx context.Context, id store.ID, px int) (fillOutcome, 
 		return fillFatal, *after
 	}
 	var f *Failure
+	var ni *NotImage
 	switch {
 	case err == nil:
 		return fillGenerated, nil
 	case errors.As(err, &f):
 		return fillFailed, f
+	case errors.As(err, &ni):
+		return fillNotImage, nil
 	case ctx.Err() != nil:
 		return fillFatal, ctx.Err()
 	default:

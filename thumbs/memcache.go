@@ -14,11 +14,12 @@ type key struct {
 	px int
 }
 
-// memEntry is a decoded thumbnail, or a remembered failure (img nil).
+// memEntry is a decoded thumbnail, or (img nil) a final answer without
+// one: a *Failure or a *NotImage.
 type memEntry struct {
 	key   key
 	img   image.Image
-	fail  *Failure
+	err   error
 	bytes int64
 }
 
@@ -71,12 +72,12 @@ func (m *memCache) get(k key) (memEntry, bool) {
 	return *el.Value.(*memEntry), true
 }
 
-// put stores an entry, evicting the least recently used until it fits. An
+// put stores a thumbnail or a final error (*Failure, *NotImage), evicting the least recently used until it fits. An
 // entry larger than the whole bound is not stored.
-func (m *memCache) put(k key, img image.Image, fail *Failure) {
-	e := &memEntry{key: k, img: img, fail: fail, bytes: imageBytes(img) + entryOverhead}
-	if fail != nil {
-		e.bytes += int64(len(fail.Reason))
+func (m *memCache) put(k key, img image.Image, final error) {
+	e := &memEntry{key: k, img: img, err: final, bytes: imageBytes(img) + entryOverhead}
+	if final != nil {
+		e.bytes += int64(len(final.Error()))
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

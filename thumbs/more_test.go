@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"lashview/store"
 )
@@ -53,40 +52,6 @@ func TestEncoders(t *testing.T) {
 		if d := meanAbsDiff(src, toNRGBA(m)); d > 3 {
 			t.Errorf("%s: decodes %.2f/255 away from the thumbnail", name, d)
 		}
-	}
-}
-
-// The decode budget clamps a request larger than itself, makes a second
-// request wait for the first, and lets a cancelled waiter go.
-func TestBudget(t *testing.T) {
-	b := newBudget(100)
-	got, err := b.acquire(context.Background(), 1000)
-	if err != nil || got != 100 {
-		t.Fatalf("acquire 1000 of 100: %d %v", got, err)
-	}
-	done := make(chan int64)
-	go func() {
-		n, _ := b.acquire(context.Background(), 10)
-		done <- n
-	}()
-	select {
-	case <-done:
-		t.Fatal("second acquire did not wait")
-	case <-time.After(50 * time.Millisecond):
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error)
-	go func() {
-		_, err := b.acquire(ctx, 10)
-		errc <- err
-	}()
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled acquire: %v", err)
-	}
-	b.release(got)
-	if n := <-done; n != 10 {
-		t.Errorf("second acquire got %d", n)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"lashview/internal/imgfmt"
 	"lashview/store"
 )
 
@@ -169,7 +170,7 @@ func TestPNGStreamMatchesImagePNG(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sniff(data) == "png" {
+		if imgfmt.Sniff(data) == imgfmt.PNG {
 			corpus[id.Short()] = data
 		}
 	}
@@ -264,7 +265,7 @@ func FuzzPNGStream(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if sniff(data) != "png" {
+		if imgfmt.Sniff(data) != imgfmt.PNG {
 			return
 		}
 		s, w, errS, errW := thumbBoth(t, data, 32)
