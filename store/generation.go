@@ -4,14 +4,14 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"lashview/internal/imgfmt"
 )
 
 // Generation is the store format an attachment was written in (see the
@@ -208,43 +208,26 @@ func (s *Store) lashDeletes(path string) bool {
 	return ParseName(name, prefix).Kind != NameBlob
 }
 
-// sniffAny reads what a blob's first bytes say: the image header when it is
-// one of lash's image types, and its MIME name whatever it is (lash
-// alpha.111 stores any file). It never follows a symbolic link.
+// sniffAny reads what a blob's first bytes say: its MIME name whatever it
+// is (lash alpha.111 stores any file) and, for one of lash's image types,
+// the header's type and pixel size. It never follows a symbolic link.
 func sniffAny(path string) (Header, string, error) {
 	f, err := openNoFollow(path)
 	if err != nil {
 		return Header{}, "", err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(io.LimitReader(f, headerLimit), 64<<10)
-	head, err := br.Peek(sniffLen)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	br := bufio.NewReaderSize(f, imgfmt.SniffLen)
+	head, err := br.Peek(imgfmt.SniffLen)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return Header{}, "", err
 	}
-	h := Header{MediaType: Sniff(head)}
-	if h.MediaType == "" {
-		return h, MIMEOf(head), nil
+	mime := imgfmt.SniffMIME(head)
+	if !imgfmt.IsImageMIME(mime) {
+		return Header{}, mime, nil
 	}
-	if cfg, _, err := image.DecodeConfig(br); err == nil {
-		h.Width, h.Height = cfg.Width, cfg.Height
-	}
-	return h, h.MediaType.MIME(), nil
-}
-
-// sniffLen is how much of a file the MIME sniff looks at.
-const sniffLen = 512
-
-// MIMEOf names the media type of bytes from their start (up to 512 bytes):
-// one of lash's image types, else what the standard content sniffer
-// (net/http's, the WHATWG algorithm) says, without parameters, and
-// application/octet-stream when it knows nothing.
-func MIMEOf(head []byte) string {
-	if m := Sniff(head); m != "" {
-		return m.MIME()
-	}
-	mime, _, _ := strings.Cut(http.DetectContentType(head), ";")
-	return strings.TrimSpace(mime)
+	h, err := SniffHeader(br)
+	return h, mime, err
 }
 
 // FindingSessionTree is a per-session tree (sessions/<64 hex>/sha256/…)

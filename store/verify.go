@@ -225,11 +225,12 @@ func (v *verifier) startProgress() (stop func()) {
 
 // hashOnly reports whether a blob whose bytes sniff as mime is checked for
 // its hash only: a blob-only attachment (newer lash writes no sidecar, and
-// from alpha.111 stores any media type) whose bytes are no image. A blob
-// with a sidecar file, even an unreadable one, was stored as an image by
-// lash alpha.43–86, so it must decode. This is the one place that decides.
+// from alpha.111 stores any media type) whose bytes are no image. A blob of
+// the sidecar generation (with a sidecar file, even an unreadable one, or
+// missing one in a sidecar store) was stored as an image by lash
+// alpha.43–86, so it must decode. This is the one place that decides.
 func hashOnly(a Attachment, mime string) bool {
-	return a.HasBlob && !a.HasSidecar && !imgfmt.IsImageMIME(mime)
+	return a.HasBlob && a.Generation == GenBlobOnly && !a.HasSidecar && !imgfmt.IsImageMIME(mime)
 }
 
 // check hashes one blob and, when it is intact, decodes it unless hashOnly.

@@ -58,7 +58,12 @@ func TestVerifyBlobOnlyAnyType(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := New(root)
+	// The sidecar pair makes this a mixed store: newer lash writes here,
+	// as its sessions would say.
+	s, err := Open(root, Options{NewerLash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep, err := s.Verify(context.Background(), VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
