@@ -81,8 +81,10 @@ func newCleanupView(b *Browser) *cleanupView {
 	c.graceErr = widget.NewLabel("")
 	c.graceErr.Importance = widget.DangerImportance
 	c.graceErr.Hide()
+	hint := widget.NewLabel("like 90m, 1h, 36h; Enter or typing previews again")
+	hint.SizeName = theme.SizeNameCaptionText
 	graceRow := container.NewHBox(widget.NewLabel("Grace period:"), container.NewGridWrap(fyne.NewSize(110, c.graceIn.MinSize().Height), c.graceIn),
-		dim("like 90m, 1h, 36h"), c.graceErr)
+		hint, c.graceErr)
 	c.summary = wrapped("")
 	c.moveBtn = widget.NewButtonWithIcon("Move to Trash", theme.DeleteIcon(), c.move)
 	c.moveBtn.Importance = widget.HighImportance
@@ -139,8 +141,11 @@ func (c *cleanupView) onGrace(s string) {
 // row is a preview line: label, size, age, and why lash would take it.
 func (c *cleanupView) row(it cleanupItem) string {
 	a, _ := c.b.cat.get(it.id)
-	return fmt.Sprintf("%s  ·  %s  ·  %s  ·  modified %s  ·  %s", it.id.Short(), oneLine(c.b.cat.displayLabel(it.id)),
-		humanBytes(a.Size), ago(c.b.now(), a.Modified), it.why)
+	name := it.id.Short()
+	if l := c.b.cat.displayLabel(it.id); l != name {
+		name += "  “" + oneLine(l) + "”"
+	}
+	return fmt.Sprintf("%s  ·  %s  ·  modified %s  ·  %s", name, humanBytes(a.Size), ago(c.b.now(), a.Modified), it.why)
 }
 
 // blobs are the store's blobs as the catalog knows them.
@@ -226,7 +231,15 @@ func (c *cleanupView) show(ix *sessions.Index, sw sessions.Sweep, err error) {
 		s = fmt.Sprintf("Nothing to clean up: every blob older than the grace period of %s is kept by a session.", grace)
 	}
 	if n := len(sw.Spared); n > 0 {
-		s += fmt.Sprintf(" %s no session keeps %s modified within the grace period and spared for now.", plural(n, "more attachment"), map[bool]string{true: "was", false: "were"}[n == 1])
+		what := plural(n, "attachment") + " that no session keeps"
+		if len(c.items) > 0 {
+			what = plural(n, "more attachment") + " that no session keeps"
+		}
+		verb := "were"
+		if n == 1 {
+			verb = "was"
+		}
+		s += fmt.Sprintf(" %s %s modified within the grace period: lash spares them for now.", what, verb)
 	}
 	c.summary.SetText(s)
 	c.list.Refresh()

@@ -453,10 +453,13 @@ func (r *refView) numbers() string {
 		e := r.b.cat.byID[id]
 		return e != nil && e.att.HasBlob
 	})
-	s := fmt.Sprintf("%s of %s: held by %s · unreferenced: %s (%s)", plural(len(r.ix.Sessions), "session"), tildePath(r.src.String()),
-		thousands(held), thousands(len(ids)), humanBytes(size))
+	s := fmt.Sprintf("%s in use by %s  ·  %s unreferenced (%s)", thousands(held), plural(len(r.ix.Sessions), "session"),
+		thousands(len(ids)), humanBytes(size))
 	if n := len(dangling); n > 0 {
-		s += fmt.Sprintf(" · ⚠ %s to blobs the store lacks (Health)", plural(n, "dangling reference"))
+		s += fmt.Sprintf("  ·  ⚠ %s (see Health)", plural(n, "dangling reference"))
+	}
+	if n := len(r.ix.Problems); n > 0 {
+		s += fmt.Sprintf("  ·  ⚠ %s unreadable", plural(n, "session database"))
 	}
 	return s
 }

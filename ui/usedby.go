@@ -74,7 +74,10 @@ func (u *usedBySection) show(id store.ID) {
 			u.list.Add(dim(fmt.Sprintf("The label is the one session %s gives it; the store keeps none.", sessionName(m.Session))))
 		}
 	}
-	for _, use := range uses {
+	for i, use := range uses {
+		if i > 0 {
+			u.list.Add(widget.NewSeparator())
+		}
 		u.list.Add(u.useRow(use))
 	}
 }
@@ -119,22 +122,20 @@ func (u *usedBySection) useRow(use sessions.Use) fyne.CanvasObject {
 		}
 		who := m.Role
 		if who == "" {
-			who = "message"
+			who = "A message"
 		}
 		if m.Tombstoned {
-			who += ", hidden (tombstoned)"
+			who += " (hidden: tombstoned)"
 		}
-		q := widget.NewLabel("“" + text + "”")
+		q := widget.NewLabel(who + ": “" + text + "”")
+		if n := len(use.Messages) - 1; n > 0 {
+			q.Text += fmt.Sprintf(" (and %s)", plural(n, "more message"))
+		}
 		q.Wrapping = fyne.TextWrapWord
 		q.TextStyle.Italic = true
 		box.Add(q)
-		more := ""
-		if n := len(use.Messages) - 1; n > 0 {
-			more = fmt.Sprintf(" · and %s", plural(n, "more message"))
-		}
-		box.Add(dim("— " + who + more))
 	}
-	return container.NewPadded(box)
+	return box
 }
 
 // useState says in words what the session's manifest row says.
@@ -202,6 +203,5 @@ func dim(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
 	l.SizeName = theme.SizeNameCaptionText
-	l.Importance = widget.LowImportance
 	return l
 }
