@@ -239,6 +239,17 @@ func TestSessionsFilter(t *testing.T) {
 	if got := h.b.prefs.p.String(prefScope); got != scopeUnreferenced {
 		t.Errorf("the filter is remembered as %q", got)
 	}
+	// Opened again (as on the next run), the store comes back filtered
+	// once its sessions are read.
+	h.b.Open(h.dir)
+	h.loaded()
+	h.settle(func() bool { return !h.b.refs.loading })
+	if got := sortedIDs(h.b.cat.shown); !slices.Equal(got, sortedIDs(want.Unreferenced)) {
+		t.Errorf("reopened, the remembered filter shows %v", got)
+	}
+	if sel.Selected != opt {
+		t.Errorf("reopened, the filter says %q", sel.Selected)
+	}
 	pick("All sessions")
 	if len(h.b.cat.shown) != 13 {
 		t.Errorf("All sessions shows %d", len(h.b.cat.shown))
@@ -428,14 +439,22 @@ func TestCleanUpPreviewAndUndo(t *testing.T) {
 	}
 }
 
-// With a session database that cannot be read, Clean up refuses in words,
-// naming the file, and offers nothing to move.
+// With a session database that cannot be read (one that appears before
+// F5 rereads the sessions), the status bar names it and Clean up refuses
+// in words, naming the file, and offers nothing to move.
 func TestCleanUpRefusesOnGarbageDB(t *testing.T) {
-	h, _ := sessionsWindow(t, "alpha111", func(home string) {
-		if err := os.WriteFile(filepath.Join(home, "sessions", "20260801_090000.db"), []byte("this is no SQLite database at all"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	})
+	h, home := sessionsWindow(t, "alpha111", nil)
+	if strings.Contains(h.b.statusL.Text, "could not be read") {
+		t.Fatalf("status bar before: %q", h.b.statusL.Text)
+	}
+	if err := os.WriteFile(filepath.Join(home, "sessions", "20260801_090000.db"), []byte("this is no SQLite database at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.b.gridKey(&fyne.KeyEvent{Name: fyne.KeyF5})
+	if !h.b.refs.loading {
+		t.Error("F5 does not read the sessions again")
+	}
+	h.settle(func() bool { return !h.b.refs.loading })
 	if !strings.Contains(h.b.statusL.Text, "20260801_090000.db") {
 		t.Errorf("the status bar does not name the unreadable database: %q", h.b.statusL.Text)
 	}
