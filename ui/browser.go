@@ -119,7 +119,8 @@ type Browser struct {
 	statusBar  *fyne.Container
 	cellByID   map[store.ID]*cell
 	actions    *actions
-	ed         *editor // drop-in, trash and undo, relabel, health
+	ed         *editor  // drop-in, trash and undo, relabel, health
+	refs       *refView // lash's sessions: who uses what (sessions.go)
 }
 
 // New builds the window's content into w and opens the first store: the
@@ -199,6 +200,7 @@ func (b *Browser) Open(dir string) {
 	b.cat.reset()
 	b.sel.clear()
 	b.ed.storeChanged()
+	b.refs.reset()
 	b.fresh = map[store.ID]time.Time{}
 	b.thumbErrs = map[store.ID]error{}
 	b.isDemo = b.cfg.DemoDir != "" && filepath.Clean(dir) == filepath.Clean(b.cfg.DemoDir)
@@ -242,6 +244,7 @@ func (b *Browser) Open(dir string) {
 		b.live = LiveState{Kind: LiveFailed, Err: errors.New("no watcher")}
 	}
 	b.startListing()
+	b.refs.load()
 	b.refreshAll()
 	if warn != nil {
 		b.showError(warn)
@@ -335,6 +338,7 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 			}
 		}
 		b.cat.apply(nil, gone)
+		b.refs.refreshCounts()
 		b.loadNote = ""
 		if p.err != nil {
 			b.loadNote = "The store could not be read: " + p.err.Error()
@@ -408,6 +412,7 @@ func (b *Browser) applyChange(gen int, c Change) {
 		}
 	}
 	b.cat.apply(puts, removes)
+	b.refs.refreshCounts()
 	b.grid.restore(anchor)
 	b.refreshAll()
 	if len(c.Added) > 0 {
@@ -449,6 +454,7 @@ func (b *Browser) rescan() {
 	} else {
 		b.startListing()
 	}
+	b.refs.load()
 	b.refreshStatus()
 }
 
@@ -496,6 +502,9 @@ func (b *Browser) refreshStatus() {
 	s := fmt.Sprintf("%s  ·  %s %s  ·  %s", tildePath(b.st.Root()), thousands(total), noun, humanBytes(b.cat.totalSize))
 	if b.loadNote != "" {
 		s += "  ·  " + b.loadNote
+	}
+	if n := b.refs.note(); n != "" {
+		s += "  ·  " + n
 	}
 	b.statusL.SetText(s)
 	b.liveL.SetText(b.live.String())

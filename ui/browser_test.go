@@ -327,7 +327,7 @@ func TestGolden(t *testing.T) {
 				return false
 			}
 		}
-		return h.b.details.preview.Image != nil
+		return h.b.details.preview.Image != nil && !h.b.refs.loading
 	})
 	// Markup, not pixels: thumbnail pixels belong to package thumbs, whose
 	// resampling may change; the layout and the words are this package's.

@@ -57,17 +57,18 @@ type Filter struct {
 // entry is one attachment with what filtering and sorting need precomputed,
 // so typing in the search field over 100,000 items stays fast.
 type entry struct {
-	att   store.Attachment
-	label string // DisplayLabel, lowercased, for search and sort
-	named bool   // it has a non-blank label
+	att     store.Attachment
+	display string // the label the cell shows (see catalog.labelOf)
+	label   string // display, lowercased, for search and sort
+	named   bool   // it has a non-blank label
 }
 
-func newEntry(a store.Attachment) *entry {
+func newEntry(a store.Attachment, sessionLabel func(store.ID) (string, bool)) *entry {
 	// The window shows what Attachment says; the decoded sidecar behind it
 	// would be a second copy of each of 100,000 ids.
 	a.Meta = nil
-	e := &entry{att: a, label: strings.ToLower(a.DisplayLabel())}
-	e.named = a.Label != nil && strings.TrimSpace(*a.Label) != ""
+	e := &entry{att: a}
+	e.setLabel(sessionLabel)
 	return e
 }
 
@@ -82,6 +83,12 @@ type catalog struct {
 	order     SortOrder
 	filter    Filter
 	totalSize int64
+	// sessionLabel is the label lash's sessions give an attachment the
+	// store keeps none for (nil: none known); scope narrows the grid to a
+	// session's attachments or the unreferenced ones (nil: all). Both are
+	// refView's (sessions.go).
+	sessionLabel func(store.ID) (string, bool)
+	scope        func(*entry) bool
 }
 
 func newCatalog() *catalog {
@@ -100,7 +107,7 @@ func (c *catalog) put(a store.Attachment) {
 	if old := c.byID[a.ID]; old != nil {
 		c.totalSize -= old.att.Size
 	}
-	c.byID[a.ID] = newEntry(a)
+	c.byID[a.ID] = newEntry(a, c.sessionLabel)
 	c.totalSize += a.Size
 }
 
@@ -180,7 +187,7 @@ func (c *catalog) apply(puts []store.Attachment, removes []store.ID) bool {
 		}
 		c.put(a)
 		added = true
-		if e := c.byID[a.ID]; c.filter.matches(e) {
+		if e := c.byID[a.ID]; c.keeps(e) {
 			fresh = append(fresh, e)
 		}
 	}
@@ -259,7 +266,7 @@ func (f Filter) matches(e *entry) bool {
 func (c *catalog) rebuild() {
 	shown := make([]*entry, 0, len(c.byID))
 	for _, e := range c.byID {
-		if c.filter.matches(e) {
+		if c.keeps(e) {
 			shown = append(shown, e)
 		}
 	}

@@ -34,6 +34,7 @@ type detailsPanel struct {
 	status      *widget.Label
 	explain     *widget.Label
 	selCount    *widget.Label
+	usedBy      *usedBySection
 }
 
 // detailRows are the panel's fields, in order.
@@ -87,7 +88,8 @@ func newDetailsPanel(b *Browser) *detailsPanel {
 	form.Add(d.status)
 
 	previewBox := container.NewStack(d.placeholder, d.preview, container.NewCenter(d.broken))
-	d.body = container.NewVBox(previewBox, b.ed.relabel.row(d.title), d.selCount, form, d.explain)
+	d.usedBy = newUsedBySection(b)
+	d.body = container.NewVBox(previewBox, b.ed.relabel.row(d.title), d.selCount, d.usedBy.obj, form, d.explain)
 	d.body.Hide()
 	d.content = container.NewVBox(d.empty, d.body)
 	d.obj = container.NewVScroll(container.NewPadded(d.content))
@@ -120,12 +122,14 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	changed := d.id != a.ID
 	d.id = a.ID
 	d.b.ed.relabel.follow(a.ID)
-	if a.Label != nil {
+	switch e := d.b.cat.byID[a.ID]; {
+	case a.Label != nil && *a.Label == "":
+		d.title.SetText("(empty label)")
+	case e != nil && e.named:
+		d.title.SetText(oneLine(e.display)) // the store's label, or for a blob alone the sessions'
+	case a.Label != nil:
 		d.title.SetText(oneLine(*a.Label))
-		if *a.Label == "" {
-			d.title.SetText("(empty label)")
-		}
-	} else {
+	default:
 		d.title.SetText("(no label)")
 	}
 	if n := len(d.b.sel.ids); n > 1 {
@@ -163,6 +167,7 @@ func (d *detailsPanel) show(a *store.Attachment) {
 		explain += "\n\nNo picture can be shown: " + err.Error()
 	}
 	d.explain.SetText(explain)
+	d.usedBy.show(a.ID)
 	d.content.Refresh() // wrapped values changed height: lay the panel out again
 	if changed || d.preview.Image == nil {
 		id := a.ID

@@ -198,7 +198,7 @@ func (c *cell) bind(id store.ID) {
 	c.id = id
 	b.cellByID[id] = c
 	a, _ := b.cat.get(id)
-	c.fullLabel = oneLine(a.DisplayLabel()) // fitted to the cell by Layout (c.Refresh below)
+	c.fullLabel = oneLine(b.cat.displayLabel(id)) // fitted to the cell by Layout (c.Refresh below)
 	if a.Status != store.StatusOK {
 		c.badge.Text = badgeText(a.Status)
 		c.badge.Show()

@@ -57,6 +57,7 @@ type healthView struct {
 	checks   map[string]*widget.Check // by problem path
 	report   *store.DoctorReport
 	verified []store.VerifyResult // problems of the last verify
+	inTrash  map[store.ID]bool    // blobs of this store in lashview's Trash (dangling.go)
 	cancel   context.CancelFunc   // ends the scan, fix or verify running
 }
 
@@ -148,13 +149,17 @@ func (h *healthView) scan() {
 	st, can := h.st, h.e.b.cfg.Trash
 	h.e.background(func(context.Context) func() {
 		rep, err := st.Doctor(ctx, store.DoctorOptions{Can: can})
+		inTrash, terr := trashedBlobs(can, st)
 		return func() {
 			h.end()
 			if err != nil {
 				h.summary.SetText("The store could not be checked: " + err.Error())
 				return
 			}
-			h.report = rep
+			if terr != nil {
+				h.e.b.flash("The Trash's journal could not be read: " + terr.Error())
+			}
+			h.report, h.inTrash = rep, inTrash
 			h.show()
 		}
 	})
@@ -325,7 +330,7 @@ func (h *healthView) show() {
 		h.list.Add(indent(wrapped("Left as it is: verify only reports; nothing is changed.")))
 		h.list.Add(widget.NewSeparator())
 	}
-	n := len(problems) + len(h.verified)
+	n := len(problems) + len(h.verified) + h.showDangling()
 	switch {
 	case n == 0:
 		h.summary.SetText("The store is healthy: nothing needs care.")

@@ -43,6 +43,9 @@ func (e *editor) trashSelection() {
 		size += a.Size
 	}
 	what := e.describe(ids)
+	if b.refs.askBeforeTrash(ids, size, what, func() { e.trash(ids, size, what) }) {
+		return
+	}
 	if !e.confirmTrash() {
 		e.trash(ids, size, what)
 		return
@@ -66,8 +69,7 @@ func (e *editor) trashSelection() {
 // describe names attachments for a sentence: one by its label, more by count.
 func (e *editor) describe(ids []store.ID) string {
 	if len(ids) == 1 {
-		a, _ := e.b.cat.get(ids[0])
-		return "“" + oneLine(a.DisplayLabel()) + "”"
+		return "“" + oneLine(e.b.cat.displayLabel(ids[0])) + "”"
 	}
 	return thousands(len(ids)) + " attachments"
 }

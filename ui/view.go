@@ -19,6 +19,7 @@ const allTypes = "All types"
 
 // build makes every widget of the window once; Open only changes what they show.
 func (b *Browser) build() {
+	b.refs = newRefView(b)
 	b.ed = newEditor(b)
 	b.grid = newGridView(b)
 	b.details = newDetailsPanel(b)
@@ -63,7 +64,7 @@ func (b *Browser) build() {
 		container.New(&statusLayout{left: b.statusL}, b.statusL, b.hoverL))
 
 	split := newSplit(b.grid, b.details.obj)
-	b.main = container.NewBorder(container.NewVBox(toolbar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
+	b.main = container.NewBorder(container.NewVBox(toolbar, b.refs.bar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
 	b.viewer.obj.Hide()
 	b.stack = container.NewStack(b.main, b.viewer.obj)
 	b.root = container.NewStack(b.stack)
@@ -109,6 +110,7 @@ func (b *Browser) installShortcuts() {
 		fyne.NewMenu("Store",
 			item("Open Store…", open, b.chooseStore),
 			item("Rescan (F5)", nil, b.rescan),
+			item("Clean Up…", nil, b.ed.showCleanup),
 		),
 		fyne.NewMenu("Edit",
 			item("Copy Reference", copyRef, b.copyShortcut),
@@ -325,7 +327,7 @@ func (b *Browser) hover(id store.ID) {
 		note = "No picture: " + err.Error()
 	}
 	if note == "" {
-		note = oneLine(a.DisplayLabel())
+		note = oneLine(b.cat.displayLabel(id))
 	}
 	b.hoverL.SetText(note)
 }

@@ -133,7 +133,7 @@ func (v *viewer) updateInfo() {
 		v.info.SetText("")
 		return
 	}
-	s := oneLine(a.DisplayLabel())
+	s := oneLine(v.b.cat.displayLabel(a.ID))
 	if i := v.b.cat.position(v.id); i >= 0 {
 		s = fmt.Sprintf("%s  ·  %s of %s", s, thousands(i+1), thousands(len(v.b.cat.shown)))
 	}

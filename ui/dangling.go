@@ -1,0 +1,142 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lashview/sessions"
+	"lashview/store"
+)
+
+// danglingExplain is the Health view's sentence about dangling references.
+const danglingExplain = "A lash session holds an attachment whose blob is not in the store: that session will fail to show it. When lashview moved the blob to its Trash, it can be brought back."
+
+// trashedBlobs are the ids whose blob of the store st lies in the Trash
+// of can (nil: the default), by its journal, not yet restored.
+func trashedBlobs(can *store.TrashCan, st *store.Store) (map[store.ID]bool, error) {
+	if can == nil {
+		can = store.DefaultTrashCan()
+	}
+	batches, err := can.Batches()
+	if err != nil {
+		return nil, err
+	}
+	root, err := filepath.Abs(st.Root())
+	if err != nil {
+		root = st.Root()
+	}
+	out := map[store.ID]bool{}
+	for _, b := range batches {
+		if b.Store != root {
+			continue
+		}
+		for _, it := range b.Items {
+			if it.Action == store.ActionTrash && it.Role == store.RoleBlob && it.ID != "" && !it.Undone {
+				out[it.ID] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// showDangling adds the dangling references to the list, grouped by id,
+// with the sessions that hold each and, when its blob is in lashview's
+// Trash, a button that restores it. It returns how many ids dangle.
+func (h *healthView) showDangling() int {
+	b := h.e.b
+	r := b.refs
+	if r.loading {
+		h.list.Add(wrapped("Dangling references: lash's sessions are still being read."))
+		h.list.Add(widget.NewSeparator())
+		return 0
+	}
+	if r.ix == nil {
+		return 0
+	}
+	var order []store.ID
+	byID := map[store.ID][]sessions.Dangling{}
+	for _, d := range r.ix.Dangling(func(id store.ID) bool {
+		a, ok := b.cat.get(id)
+		return ok && a.HasBlob
+	}) {
+		if byID[d.ID] == nil {
+			order = append(order, d.ID)
+		}
+		byID[d.ID] = append(byID[d.ID], d)
+	}
+	if len(order) == 0 {
+		return 0
+	}
+	h.list.Add(heading(fmt.Sprintf("Dangling references (%d)", len(order))))
+	h.list.Add(wrapped(danglingExplain))
+	for _, id := range order {
+		var held []string
+		for _, d := range byID[id] {
+			how := "committed"
+			if !d.Committed {
+				how = "only an intent"
+			}
+			held = append(held, fmt.Sprintf("%s (%s)", sessionName(d.Session), how))
+		}
+		text := "• " + string(id)
+		if m, ok := r.ix.Meta(id); ok && m.Labelled && strings.TrimSpace(m.Label) != "" {
+			text += " “" + oneLine(m.Label) + "”"
+		}
+		h.list.Add(wrapped(text))
+		h.list.Add(indent(wrapped("Held by " + strings.Join(held, ", "))))
+		if h.inTrash[id] {
+			id := id
+			btn := widget.NewButtonWithIcon("Restore from the Trash", theme.ContentUndoIcon(), func() { h.restore(id) })
+			h.list.Add(indent(container.NewHBox(btn)))
+		} else {
+			h.list.Add(indent(wrapped("Left as it is: the blob is not in lashview's Trash, so only a copy of the file kept elsewhere could bring it back.")))
+		}
+	}
+	h.list.Add(widget.NewSeparator())
+	return len(order)
+}
+
+// restore brings one dangling id's blob back from the Trash (as
+// `lashview restore ID`), shows it in the grid and scans again.
+func (h *healthView) restore(id store.ID) {
+	if h.busy() {
+		return
+	}
+	ctx := h.begin("Restoring "+id.Short()+" from the Trash…", false)
+	b := h.e.b
+	st, can := h.st, b.cfg.Trash
+	h.e.background(func(context.Context) func() {
+		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: can})
+		return func() {
+			h.end()
+			var failed []string
+			if rep != nil {
+				for _, it := range rep.Items {
+					if it.Outcome == store.OutcomeFailed || it.Err != nil {
+						failed = append(failed, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
+					}
+				}
+			}
+			if st == b.st {
+				h.e.showIDs([]store.ID{id}, nil)
+			}
+			if err != nil || len(failed) > 0 {
+				msg := strings.Join(failed, "\n")
+				if err != nil {
+					msg = strings.TrimSpace(joinErrors(err) + "\n" + msg)
+				}
+				b.showError(fmt.Errorf("%s could not be restored from the Trash:\n%s", id.Short(), msg))
+			} else {
+				h.result.SetText("Restored " + id.Short() + " from the Trash: the sessions that hold it can show it again.")
+				h.result.Show()
+			}
+			h.scan()
+		}
+	})
+}
