@@ -219,3 +219,30 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// BenchmarkParseNode is parseNode on one node of the generated home that
+// shows an attachment: the fast scanner, and the generic decoder it
+// replaced, for comparison.
+func BenchmarkParseNode(b *testing.B) {
+	id := fmt.Sprintf("%064x", 4242)
+	js := []byte(fmt.Sprintf(`{"node_id":"m7","parent_node_id":"q7","timestamp":"2026-08-01T10:00:07.500000000+00:00","kind":"event","event":{"Conversation":{"id":"m7","role":"User","parts":[{"id":"m7.p0","kind":"Text","content":"Here is capture 7.","prune_state":"Intact"},{"id":"m7.p1","kind":"Attachment","content":"","attachment":{"source":{"source":"stored","attachment_ref":{"id":"%s","media_type":"image/png","byte_len":1007,"type_metadata":{"type":"image","width":1280,"height":800},"label":"capture-7.png"}}},"prune_state":"Intact"}]}}}`, id))
+	b.Run("scanner", func(b *testing.B) {
+		var sc nodeScanner
+		b.ReportAllocs()
+		b.SetBytes(int64(len(js)))
+		for b.Loop() {
+			if _, ok, err := sc.parse(1, "m7", false, js); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+	b.Run("generic", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(js)))
+		for b.Loop() {
+			if _, ok, err := parseNodeGeneric(1, "m7", false, js); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+}

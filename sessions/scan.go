@@ -2,7 +2,10 @@ package sessions
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,8 +44,8 @@ const (
 // val is a value the scanner noted: for a string the bytes between its
 // quotes, for a number its literal.
 type val struct {
+	lo, hi int32 // offsets into the record (scan declines one of 2 GiB or more)
 	kind   valKind
-	lo, hi int
 	esc    bool // a string with a backslash: decode with encoding/json
 	high   bool // a string with a non-ASCII byte: decode if not valid UTF-8
 }
@@ -141,7 +144,7 @@ func (s *nodeScanner) scan(js []byte) bool {
 	s.b, s.i, s.failed = js, s.skipWSFrom(0), false
 	s.refs, s.segs, s.texts = s.refs[:0], s.segs[:0], s.texts[:0]
 	s.stamp, s.nodeID, s.role = val{}, val{}, val{}
-	if s.i >= len(js) {
+	if s.i >= len(js) || len(js) > math.MaxInt32 {
 		return false
 	}
 	var f objFields
@@ -215,16 +218,45 @@ var strByte = func() (t [256]uint8) {
 	return t
 }()
 
+// Masks for finding, eight bytes at a time, the first byte of a string
+// that is not plain ASCII text: a quote, a backslash, a control byte or a
+// non-ASCII byte. Most of node_json is plain text between such bytes.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stopMask has the high bit set in the first byte of w (little-endian)
+// that is '"', '\\', < 0x20 or, unless high, >= 0x80. Bytes after the
+// first such byte may be marked falsely (borrows), never bytes before it.
+func stopMask(w uint64, high bool) uint64 {
+	q, bs := w^(ones*'"'), w^(ones*'\\')
+	m := (w - ones*0x20) | (q-ones)&^q | (bs-ones)&^bs
+	m &^= w // the tests above hold only for bytes < 0x80
+	if !high {
+		m |= w
+	}
+	return m & highs
+}
+
 func (s *nodeScanner) scanString() (val, bool) {
 	b := s.b
 	i := s.i + 1
-	v := val{kind: vString, lo: i}
+	v := val{kind: vString, lo: int32(i)}
 	for i < len(b) {
+		if i+8 <= len(b) {
+			m := stopMask(binary.LittleEndian.Uint64(b[i:]), v.high)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) / 8
+		}
 		switch strByte[b[i]] {
 		case 0:
 			i++
 		case 1:
-			v.hi = i
+			v.hi = int32(i)
 			s.i = i + 1
 			return v, true
 		case 2:
@@ -262,7 +294,7 @@ func (s *nodeScanner) scanString() (val, bool) {
 // what it does not allow (01, 1., .5, +1), so the scanner must too.
 func (s *nodeScanner) scanNumber() (val, bool) {
 	b, i := s.b, s.i
-	v := val{kind: vNumber, lo: i}
+	v := val{kind: vNumber, lo: int32(i)}
 	digits := func() bool {
 		start := i
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
@@ -294,7 +326,7 @@ func (s *nodeScanner) scanNumber() (val, bool) {
 			return v, false
 		}
 	}
-	v.hi, s.i = i, i
+	v.hi, s.i = int32(i), i
 	return v, true
 }
 

@@ -3,8 +3,10 @@ package sessions
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"lashview/store"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -418,4 +420,38 @@ func FuzzParseNode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, js []byte) {
 		checkDiff(t, &sc, "fuzz", js)
 	})
+}
+
+// TestStopMask checks the eight-byte search against a byte loop: the first
+// marked byte must be the first quote, backslash, control byte or (unless
+// the string already has one) non-ASCII byte.
+func TestStopMask(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := []byte{'"', '\\', 0x00, 0x1f, 0x20, 0x21, 0x22, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff, 'a', 'z', 0x01}
+	for n := 0; n < 200000; n++ {
+		var b [8]byte
+		for i := range b {
+			if r.IntN(3) == 0 {
+				b[i] = pick[r.IntN(len(pick))]
+			} else {
+				b[i] = byte(r.IntN(256))
+			}
+		}
+		for _, high := range []bool{false, true} {
+			want := 8
+			for i, c := range b {
+				if c == '"' || c == '\\' || c < 0x20 || !high && c >= 0x80 {
+					want = i
+					break
+				}
+			}
+			got := 8
+			if m := stopMask(binary.LittleEndian.Uint64(b[:]), high); m != 0 {
+				got = bits.TrailingZeros64(m) / 8
+			}
+			if got != want {
+				t.Fatalf("% x high=%v: stop at %d, want %d", b, high, got, want)
+			}
+		}
+	}
 }
