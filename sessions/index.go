@@ -10,7 +10,6 @@ package sessions
 
 import (
 	"sort"
-	"time"
 
 	"lashview/store"
 )
@@ -230,106 +229,166 @@ type turnCommit struct {
 }
 
 // metaPick is a candidate for Meta, ordered by (live, time, session, seq).
+// It points into the loaded node rather than copying it: the index keeps
+// the node's refs and text anyway.
 type metaPick struct {
-	r        ref
-	time     time.Time
-	order    int
-	seq      int64
-	nodeID   string
-	tomb     bool
+	n        *node
+	r        int // index in n.refs
 	sessionI int
 }
 
 func (p metaPick) newer(q metaPick) bool {
-	if p.tomb != q.tomb {
-		return !p.tomb
+	if p.n.tombstoned != q.n.tombstoned {
+		return !p.n.tombstoned
 	}
-	if !p.time.Equal(q.time) {
-		return p.time.After(q.time)
+	if !p.n.time.Equal(q.n.time) {
+		return p.n.time.After(q.n.time)
 	}
-	if p.order != q.order {
-		return p.order > q.order
+	if p.sessionI != q.sessionI {
+		return p.sessionI > q.sessionI
 	}
-	return p.seq > q.seq
+	return p.n.seq > q.n.seq
 }
 
 // build indexes the loaded sessions (already sorted) and problems.
 func build(src Source, ls []loaded, problems []Problem) *Index {
-	ix := &Index{
-		Source:   src,
-		Sessions: make([]Session, len(ls)),
-		Problems: problems,
-		uses:     map[store.ID][]Use{},
-		meta:     map[store.ID]Meta{},
-	}
-	picks := map[store.ID]metaPick{}
+	b := newBuilder(src, len(ls))
 	for i := range ls {
-		ix.Sessions[i] = ls[i].session
+		b.add(&ls[i])
 	}
-	for i := range ls {
-		l := &ls[i]
-		s := &ix.Sessions[i]
-		var order []store.ID
-		per := map[store.ID]*Use{}
-		get := func(id store.ID) *Use {
-			u := per[id]
-			if u == nil {
-				u = &Use{Session: s}
-				per[id] = u
-				order = append(order, id)
-			}
-			return u
+	return b.finish(problems)
+}
+
+// builder indexes sessions one at a time, in Sessions order, so that Load
+// can index a session while later ones are still being read.
+type builder struct {
+	ix    *Index
+	picks map[store.ID]metaPick
+	per   map[store.ID]int // this session's ids, as index into uses
+	ids   []store.ID       // this session's ids, first seen first
+	uses  []Use            // and what the session says about each
+}
+
+// newBuilder expects at most n sessions: ix.Sessions never grows past its
+// capacity, so the *Session each Use holds stays valid.
+func newBuilder(src Source, n int) *builder {
+	return &builder{
+		ix: &Index{
+			Source:   src,
+			Sessions: make([]Session, 0, n),
+			uses:     map[store.ID][]Use{},
+			meta:     map[store.ID]Meta{},
+		},
+		picks: map[store.ID]metaPick{},
+		per:   map[store.ID]int{},
+	}
+}
+
+func (b *builder) add(l *loaded) {
+	ix := b.ix
+	if len(ix.Sessions) == cap(ix.Sessions) {
+		panic("sessions: builder got more sessions than it was made for")
+	}
+	i := len(ix.Sessions)
+	ix.Sessions = append(ix.Sessions, l.session)
+	s := &ix.Sessions[i]
+	clear(b.per)
+	b.ids, b.uses = b.ids[:0], b.uses[:0]
+	get := func(id store.ID) *Use {
+		j, ok := b.per[id]
+		if !ok {
+			j = len(b.uses)
+			b.per[id] = j
+			b.ids = append(b.ids, id)
+			b.uses = append(b.uses, Use{Session: s})
 		}
-		for _, m := range l.manifest {
-			u := get(m.id)
-			u.Manifest = true
-			u.Committed = m.committed
-			u.CommittedAtMs = m.committedAt
-			u.IntentAtMs = m.intentAt
-			u.OwnerKind, u.OwnerID = m.ownerKind, m.ownerID
-			if !m.committed && m.ownerKind == "turn" {
-				u.OwnerEnded = turnEnded(l.turns, m)
-			}
-		}
-		for _, n := range l.nodes {
-			seen := map[store.ID]bool{}
-			for _, r := range n.refs {
-				u := get(r.id)
-				if !seen[r.id] {
-					seen[r.id] = true
-					u.Messages = append(u.Messages, Message{NodeID: n.id, Role: n.role, Tombstoned: n.tombstoned, Text: n.text})
-				}
-				if n.tombstoned {
-					if u.Graph == GraphNone {
-						u.Graph = GraphTombstoned
-					}
-				} else {
-					u.Graph = GraphLive
-					if r.labelled && !contains(u.Labels, r.label) {
-						u.Labels = append(u.Labels, r.label)
-					}
-				}
-				p := metaPick{r: r, time: n.time, order: i, seq: n.seq, nodeID: n.id, tomb: n.tombstoned, sessionI: i}
-				if q, ok := picks[r.id]; !ok || p.newer(q) {
-					picks[r.id] = p
-				}
-			}
-		}
-		for _, id := range order {
-			ix.uses[id] = append(ix.uses[id], *per[id])
+		return &b.uses[j]
+	}
+	for _, m := range l.manifest {
+		u := get(m.id)
+		u.Manifest = true
+		u.Committed = m.committed
+		u.CommittedAtMs = m.committedAt
+		u.IntentAtMs = m.intentAt
+		u.OwnerKind, u.OwnerID = m.ownerKind, m.ownerID
+		if !m.committed && m.ownerKind == "turn" {
+			u.OwnerEnded = turnEnded(l.turns, m)
 		}
 	}
-	for id, p := range picks {
+	var seen map[store.ID]bool // for a node with many refs
+	for k := range l.nodes {
+		n := &l.nodes[k]
+		if len(n.refs) > 16 {
+			seen = make(map[store.ID]bool, len(n.refs))
+		}
+		for j, r := range n.refs {
+			u := get(r.id)
+			var first bool
+			if len(n.refs) > 16 {
+				first = !seen[r.id]
+				seen[r.id] = true
+			} else {
+				first = !seenBefore(n.refs, j)
+			}
+			if first { // one Message per node, however many refs it has to the id
+				u.Messages = append(u.Messages, Message{NodeID: n.id, Role: n.role, Tombstoned: n.tombstoned, Text: n.text})
+			}
+			if n.tombstoned {
+				if u.Graph == GraphNone {
+					u.Graph = GraphTombstoned
+				}
+			} else {
+				u.Graph = GraphLive
+				if r.labelled && !contains(u.Labels, r.label) {
+					u.Labels = append(u.Labels, r.label)
+				}
+			}
+			p := metaPick{n: n, r: j, sessionI: i}
+			if q, ok := b.picks[r.id]; !ok || p.newer(q) {
+				b.picks[r.id] = p
+			}
+		}
+	}
+	// One backing array for the session's uses; each id's slice is capped
+	// at its own element, so a later session's append copies instead of
+	// writing over a neighbour.
+	all := make([]Use, len(b.uses))
+	copy(all, b.uses)
+	for j, id := range b.ids {
+		if prev := ix.uses[id]; prev != nil {
+			ix.uses[id] = append(prev, all[j])
+		} else {
+			ix.uses[id] = all[j : j+1 : j+1]
+		}
+	}
+}
+
+func (b *builder) finish(problems []Problem) *Index {
+	ix := b.ix
+	ix.Problems = problems
+	for id, p := range b.picks {
+		r := &p.n.refs[p.r]
 		m := Meta{
-			MediaType: p.r.mediaType, ByteLen: p.r.byteLen, Width: p.r.width, Height: p.r.height,
-			Session: &ix.Sessions[p.sessionI], NodeID: p.nodeID, Tombstoned: p.tomb,
+			MediaType: r.mediaType, ByteLen: r.byteLen, Width: r.width, Height: r.height,
+			Session: &ix.Sessions[p.sessionI], NodeID: p.n.id, Tombstoned: p.n.tombstoned,
 		}
-		if !p.tomb {
-			m.Label, m.Labelled = p.r.label, p.r.labelled
+		if !p.n.tombstoned {
+			m.Label, m.Labelled = r.label, r.labelled
 		}
 		ix.meta[id] = m
 	}
+	b.picks = nil
 	return ix
+}
+
+// seenBefore reports whether refs[j]'s id came earlier in refs.
+func seenBefore(refs []ref, j int) bool {
+	for k := 0; k < j; k++ {
+		if refs[k].id == refs[j].id {
+			return true
+		}
+	}
+	return false
 }
 
 // turnEnded: another turn of the same session committed after the intent,

@@ -46,6 +46,16 @@ func parseNode(seq int64, nodeID string, tombstoned bool, js []byte) (n node, ok
 	if !bytes.Contains(js, refMarker) {
 		return node{}, false, nil
 	}
+	var sc nodeScanner
+	return sc.parse(seq, nodeID, tombstoned, js)
+}
+
+// parseNodeGeneric is parseNode by decoding the whole node_json into
+// generic maps. It is the definition the fast scanner (scan.go) must agree
+// with: the scanner hands it every input it does not accept as plain,
+// valid JSON (so errors and rare encodings come out exactly as here), and
+// the differential tests compare the two.
+func parseNodeGeneric(seq int64, nodeID string, tombstoned bool, js []byte) (n node, ok bool, err error) {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.UseNumber()
@@ -159,20 +169,22 @@ func asRef(m map[string]any) (ref, bool) {
 // mediaType reads both spellings lash used: the alpha.43 object
 // {"kind":"image","type":"png"} and the alpha.111 MIME string.
 func mediaType(v any) (string, bool) {
-	var mt string
 	switch t := v.(type) {
 	case string:
-		mt = t
+		return normMediaType(t)
 	case map[string]any:
 		kind, _ := t["kind"].(string)
 		typ, _ := t["type"].(string)
 		if kind == "" || typ == "" {
 			return "", false
 		}
-		mt = kind + "/" + typ
-	default:
-		return "", false
+		return normMediaType(kind + "/" + typ)
 	}
+	return "", false
+}
+
+// normMediaType is the one spelling of a MIME type the index keeps.
+func normMediaType(mt string) (string, bool) {
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	if mt == "" {
 		return "", false

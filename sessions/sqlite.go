@@ -1,6 +1,7 @@
 package sessions
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -204,37 +205,49 @@ func Load(ctx context.Context, dir string) (*Index, error) {
 			primaries = append(primaries, f.Name)
 		}
 	}
+	// Workers read the databases; this goroutine indexes each as soon as it
+	// and every one before it are read (the index keeps Sessions order), so
+	// indexing overlaps reading instead of following it.
 	results := make([]loaded, len(primaries))
 	errs := make([]error, len(primaries))
+	done := make([]chan struct{}, len(primaries))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	var wg sync.WaitGroup
-	next := make(chan int)
+	next := make(chan int, len(primaries))
+	for i := range primaries {
+		next <- i
+	}
+	close(next)
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(primaries)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				results[i], errs[i] = loadSQLite(ctx, filepath.Join(dir, primaries[i]))
+				close(done[i])
 			}
 		}()
 	}
-	for i := range primaries {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("load sessions %s: %w", dir, err)
-	}
-	var ok []loaded
+	b := newBuilder(Source{Dir: dir}, len(primaries))
 	var problems []Problem
 	for i, name := range primaries {
+		<-done[i]
 		if errs[i] != nil {
 			problems = append(problems, Problem{File: name, Reason: errs[i].Error()})
 			continue
 		}
-		ok = append(ok, results[i])
+		if ctx.Err() == nil {
+			b.add(&results[i])
+		}
+		results[i].manifest, results[i].turns = nil, nil // indexed: let them go
 	}
-	return build(Source{Dir: dir}, ok, problems), nil
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("load sessions %s: %w", dir, err)
+	}
+	return b.finish(problems), nil
 }
 
 // loadSQLite reads one primary DB in one read transaction, so the manifest,
@@ -405,22 +418,33 @@ func columns(ctx context.Context, conn *sql.Conn, table string) (map[string]bool
 	return out, rows.Err()
 }
 
+// nodesQuery reads every graph row; readNodes skips those without
+// refMarker with bytes.Contains before any parsing. Filtering in SQL
+// instead (WHERE instr(node_json, '"byte_len"') > 0, keeping rows Scan might
+// refuse) was measured slower: modernc's transpiled instr costs more CPU
+// than copying the rows into Go.
+const nodesQuery = `SELECT seq, node_id, node_json, tombstoned FROM graph_nodes ORDER BY seq`
+
 func readNodes(ctx context.Context, conn *sql.Conn) ([]node, error) {
-	rows, err := conn.QueryContext(ctx, "SELECT seq, node_id, node_json, tombstoned FROM graph_nodes ORDER BY seq")
+	rows, err := conn.QueryContext(ctx, nodesQuery)
 	if err != nil {
 		return nil, fmt.Errorf("read graph_nodes: %s", words(err))
 	}
 	defer rows.Close()
 	var out []node
 	var js sql.RawBytes
+	var id string
+	var sc nodeScanner // one per session: its buffers serve every row
 	for rows.Next() {
 		var seq int64
-		var id string
 		var tomb int64
 		if err := rows.Scan(&seq, &id, &js, &tomb); err != nil {
 			return nil, fmt.Errorf("read graph_nodes: %s", words(err))
 		}
-		n, ok, err := parseNode(seq, id, tomb != 0, js)
+		if !bytes.Contains(js, refMarker) {
+			continue
+		}
+		n, ok, err := sc.parse(seq, id, tomb != 0, js)
 		if err != nil {
 			return nil, fmt.Errorf("graph node %s: node_json is not JSON: %v", id, err)
 		}
