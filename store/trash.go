@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -13,21 +12,22 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/adrg/xdg"
+
+	"lashview/internal/xdgtrash"
 )
 
 // TrashCan is the freedesktop.org Trash (Trash specification 1.0) as
 // lashview uses it, and the journal of what lashview put there. Nothing is
 // ever deleted: a file goes to the Trash of its own mount, where a file
 // manager shows it and can put it back, and lashview can undo a whole batch.
+// The Trash itself is package xdgtrash; this type adds the journal.
 type TrashCan struct {
 	// Home is the home trash, $XDG_DATA_HOME/Trash.
 	Home string
@@ -38,20 +38,20 @@ type TrashCan struct {
 	// .Trash-$uid).
 	UID int
 
-	// device and mountTop are the filesystem look-ups; tests replace them
-	// to put a store on "another mount" without mounting one.
+	// device and mountTop are the filesystem look-ups (nil: the real
+	// ones); tests replace them to put a store on "another mount" without
+	// mounting one.
 	device   func(path string) (uint64, error)
 	mountTop func(path string) (string, error)
 }
 
 // NewTrashCan returns the Trash for the given XDG data and state homes.
 func NewTrashCan(dataHome, stateHome string) *TrashCan {
+	t := xdgtrash.New(dataHome)
 	return &TrashCan{
-		Home:     filepath.Join(dataHome, "Trash"),
-		Journal:  filepath.Join(stateHome, "lashview", "trash.jsonl"),
-		UID:      os.Getuid(),
-		device:   deviceOf,
-		mountTop: mountTopOf,
+		Home:    t.Home,
+		Journal: filepath.Join(stateHome, "lashview", "trash.jsonl"),
+		UID:     t.UID,
 	}
 }
 
@@ -68,292 +68,25 @@ func DefaultTrashCan() *TrashCan {
 	return NewTrashCan(xdg.DataHome, xdg.StateHome)
 }
 
-func deviceOf(path string) (uint64, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0, err
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, fmt.Errorf("stat %s: no device number on this system", path)
-	}
-	return uint64(st.Dev), nil
-}
-
-// mountTopOf finds the top folder of the mount that holds path: the last
-// ancestor on the same device.
-func mountTopOf(path string) (string, error) {
-	path, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
-	}
-	dev, err := deviceOf(path)
-	if err != nil {
-		return "", err
-	}
-	for {
-		parent := filepath.Dir(path)
-		if parent == path {
-			return path, nil
-		}
-		pdev, err := deviceOf(parent)
-		if err != nil || pdev != dev {
-			return path, nil
-		}
-		path = parent
-	}
-}
-
-// existingAncestor is path or its nearest ancestor that exists, so the home
-// trash's device is known before the Trash folder is made.
-func existingAncestor(path string) string {
-	for {
-		if _, err := os.Stat(path); err == nil {
-			return path
-		}
-		parent := filepath.Dir(path)
-		if parent == path {
-			return path
-		}
-		path = parent
-	}
-}
-
 // ErrNoTrash is returned (wrapped) when a file lies on a mount that has no
-// Trash lashview may use: it is then left where it is.
-var ErrNoTrash = errors.New("no usable Trash")
-
-// trashDirFor returns the trash folder (holding files/ and info/) that a
-// file at path goes to: the home trash when it is on the same mount,
-// else the mount's .Trash/$uid or .Trash-$uid (spec 1.0, "Trash
-// directories"). A rename never crosses a mount, so nothing is copied.
-func (c *TrashCan) trashDirFor(path string) (string, error) {
-	if c.device == nil || c.mountTop == nil {
-		// A TrashCan made as a literal rather than by NewTrashCan.
-		c.device, c.mountTop = deviceOf, mountTopOf
-	}
-	dir := filepath.Dir(path)
-	dev, err := c.device(dir)
-	if err != nil {
-		return "", fmt.Errorf("stat %s: %w", dir, cause(err))
-	}
-	homeDev, err := c.device(existingAncestor(c.Home))
-	if err == nil && homeDev == dev {
-		if err := ensureTrashDir(c.Home, -1, true); err != nil {
-			return "", err
-		}
-		return c.Home, nil
-	}
-	top, err := c.mountTop(dir)
-	if err != nil {
-		return "", fmt.Errorf("find the mount of %s: %w", dir, cause(err))
-	}
-	uid := strconv.Itoa(c.UID)
-	admin := filepath.Join(top, ".Trash")
-	// The shared .Trash counts only as a real sticky folder: a link or a
-	// folder anyone may rename in could hand our files to another user.
-	if fi, err := os.Lstat(admin); err == nil && fi.IsDir() && fi.Mode()&fs.ModeSticky != 0 {
-		if d := filepath.Join(admin, uid); ensureTrashDir(d, c.UID, false) == nil {
-			return d, nil
-		}
-	}
-	own := filepath.Join(top, ".Trash-"+uid)
-	if err := ensureTrashDir(own, c.UID, false); err == nil {
-		return own, nil
-	}
-	return "", fmt.Errorf("%w for %s: it is on another mount (%s) than the home Trash %s, and neither %s nor %s can be used there",
-		ErrNoTrash, path, top, c.Home, filepath.Join(admin, uid), own)
-}
-
-// ensureTrashDir makes a trash folder with its files/ and info/ (mode 0700)
-// and checks that none of them is a link or a file. uid >= 0 also requires
-// the folder to belong to that user (a per-user trash on a shared mount).
-func ensureTrashDir(dir string, uid int, parents bool) error {
-	if parents {
-		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-			return err
-		}
-	}
-	for _, d := range []string{dir, filepath.Join(dir, "files"), filepath.Join(dir, "info")} {
-		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-			return err
-		}
-		fi, err := os.Lstat(d)
-		if err != nil {
-			return err
-		}
-		if !fi.IsDir() {
-			return &fs.PathError{Op: "use trash folder", Path: d, Err: errors.New("is not a folder")}
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && uid >= 0 && int(st.Uid) != uid {
-			return &fs.PathError{Op: "use trash folder", Path: d, Err: errors.New("belongs to another user")}
-		}
-	}
-	return nil
-}
-
-// trashedFile is where one file went.
-type trashedFile struct {
-	Trashed string // the file's path inside files/
-	Info    string // its .trashinfo
-}
-
-// maxTrashName bounds a trashed file's name: NAME_MAX is 255 bytes, and the
-// info file adds ".trashinfo" and a collision counter " (99999)".
-const maxTrashName = 230
-
-// put moves the file (or folder) at path into its Trash under a name like
-// name (stem+ext), writing the .trashinfo first with O_EXCL as the spec
-// asks, so two trashers never claim the same name.
-func (c *TrashCan) put(path, stem, ext string) (trashedFile, error) {
-	path, err := filepath.Abs(path)
-	if err != nil {
-		return trashedFile{}, err
-	}
-	dir, err := c.trashDirFor(path)
-	if err != nil {
-		return trashedFile{}, err
-	}
-	files, info := filepath.Join(dir, "files"), filepath.Join(dir, "info")
-	body := trashInfo(path, time.Now())
-	for n := 1; n < 100000; n++ {
-		name := fitName(stem, ext, n)
-		target := filepath.Join(files, name)
-		if _, err := os.Lstat(target); err == nil {
-			continue // a leftover in files/ without its info
-		}
-		infoPath := filepath.Join(info, name+".trashinfo")
-		f, err := os.OpenFile(infoPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return trashedFile{}, fmt.Errorf("create %s: %w", infoPath, cause(err))
-		}
-		_, err = f.Write(body)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(infoPath)
-			return trashedFile{}, fmt.Errorf("write %s: %w", infoPath, cause(err))
-		}
-		err = renameNoReplace(path, target)
-		if errors.Is(err, fs.ErrExist) {
-			os.Remove(infoPath) // ours, just made: the name went to another trasher
-			continue
-		}
-		if err != nil {
-			os.Remove(infoPath)
-			if errors.Is(err, syscall.EXDEV) {
-				// Same device, different mount point: a bind mount.
-				return trashedFile{}, fmt.Errorf("%w for %s: the Trash %s is on the same disk but another mount point (a bind mount), and lashview never copies to trash", ErrNoTrash, path, dir)
-			}
-			return trashedFile{}, fmt.Errorf("move %s to the Trash: %w", path, cause(err))
-		}
-		// The rename is what matters; folder syncs make it durable.
-		syncDir(info)
-		syncDir(files)
-		syncDir(filepath.Dir(path))
-		return trashedFile{Trashed: target, Info: infoPath}, nil
-	}
-	return trashedFile{}, fmt.Errorf("move %s to the Trash: no free name like %q in %s", path, stem+ext, files)
-}
-
-// trashInfo is the .trashinfo for a file at path deleted at t: the original
-// absolute path, percent-encoded, and the local time without a zone, as the
-// spec and file managers want it.
-func trashInfo(path string, t time.Time) []byte {
-	return []byte("[Trash Info]\nPath=" + escapeTrashPath(path) + "\nDeletionDate=" + t.Local().Format("2006-01-02T15:04:05") + "\n")
-}
-
-// escapeTrashPath percent-encodes every byte outside RFC 2396's unreserved
-// set (and "/"): stricter than needed, so any file manager decodes it.
-func escapeTrashPath(p string) string {
-	const hexd = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/-_.~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexd[c>>4])
-		b.WriteByte(hexd[c&15])
-	}
-	return b.String()
-}
+// Trash lashview may use: it is then left where it is. It is
+// xdgtrash.ErrNoTrash, so errors.Is matches either.
+var ErrNoTrash = xdgtrash.ErrNoTrash
 
 // ParseTrashInfo reads a .trashinfo: the original path and deletion time.
 func ParseTrashInfo(data []byte) (path string, deleted time.Time, err error) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	inGroup := false
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "" || strings.HasPrefix(line, "#"):
-		case strings.HasPrefix(line, "["):
-			inGroup = line == "[Trash Info]"
-		case inGroup:
-			k, v, _ := strings.Cut(line, "=")
-			switch k {
-			case "Path":
-				if path, err = unescapeTrashPath(v); err != nil {
-					return "", time.Time{}, err
-				}
-			case "DeletionDate":
-				if deleted, err = time.ParseInLocation("2006-01-02T15:04:05", v, time.Local); err != nil {
-					return "", time.Time{}, fmt.Errorf("DeletionDate %q: %w", v, err)
-				}
-			}
-		}
-	}
-	if path == "" {
-		return "", time.Time{}, errors.New("not a trash info file: no Path in a [Trash Info] group")
-	}
-	return path, deleted, nil
+	return xdgtrash.ParseInfo(data)
 }
 
-func unescapeTrashPath(s string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", fmt.Errorf("Path %q: a %% is not followed by two hex digits", s)
-		}
-		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-		if err != nil {
-			return "", fmt.Errorf("Path %q: a %% is not followed by two hex digits", s)
-		}
-		b.WriteByte(byte(v))
-		i += 2
-	}
-	return b.String(), nil
+// trash is the freedesktop Trash this can moves files into.
+func (c *TrashCan) trash() *xdgtrash.Trash {
+	return &xdgtrash.Trash{Home: c.Home, UID: c.UID, Device: c.device, MountTop: c.mountTop}
 }
 
-// fitName is stem+ext for the n-th try ("stem (n)ext" after the first),
-// with the stem shortened at a rune boundary to fit a file name.
-func fitName(stem, ext string, n int) string {
-	suffix := ""
-	if n > 1 {
-		suffix = " (" + strconv.Itoa(n) + ")"
-	}
-	room := maxTrashName - len(ext) - len(suffix)
-	if len(stem) > room {
-		cut := room
-		for cut > 0 && !utf8.RuneStart(stem[cut]) {
-			cut--
-		}
-		stem = strings.TrimRight(stem[:cut], " ")
-	}
-	return stem + suffix + ext
+// put moves the file (or folder) at path into its Trash under a name like
+// stem+ext (see xdgtrash.Trash.Put).
+func (c *TrashCan) put(path, stem, ext string) (xdgtrash.Trashed, error) {
+	return c.trash().Put(path, stem, ext)
 }
 
 // trashStem is the readable part of an attachment file's name in the Trash:
@@ -538,7 +271,7 @@ func (bw *batchWriter) trash(path string, id ID, role Role) error {
 		return err
 	}
 	abs, _ := filepath.Abs(path)
-	bw.batch.Items = append(bw.batch.Items, BatchItem{Action: ActionTrash, ID: id, Role: role, Path: abs, Trashed: tf.Trashed, Info: tf.Info})
+	bw.batch.Items = append(bw.batch.Items, BatchItem{Action: ActionTrash, ID: id, Role: role, Path: abs, Trashed: tf.File, Info: tf.Info})
 	return nil
 }
 
@@ -547,7 +280,7 @@ func (bw *batchWriter) move(from, to string, id ID, role Role) error {
 	if err := mkdirSynced(filepath.Dir(to)); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(to), cause(err))
 	}
-	if err := renameNoReplace(from, to); err != nil {
+	if err := xdgtrash.RenameNoReplace(from, to); err != nil {
 		return fmt.Errorf("move %s to %s: %w", from, to, cause(err))
 	}
 	syncDir(filepath.Dir(to))
@@ -759,7 +492,7 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 			r.Outcome, r.Detail = OutcomeKept, it.Path+" is taken; the file stays at "+it.To
 			return r
 		}
-		if err := renameNoReplace(it.To, it.Path); err != nil {
+		if err := xdgtrash.RenameNoReplace(it.To, it.Path); err != nil {
 			return fail(fmt.Errorf("move %s back to %s: %w", it.To, it.Path, cause(err)))
 		}
 		syncDir(filepath.Dir(it.Path))
@@ -780,7 +513,7 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 		if err != nil {
 			return fail(err)
 		}
-		r.Outcome, r.Detail = OutcomeUndone, "the written sidecar went to the Trash as "+tf.Trashed
+		r.Outcome, r.Detail = OutcomeUndone, "the written sidecar went to the Trash as "+tf.File
 		return r
 	}
 	if _, err := os.Lstat(it.Trashed); err != nil {
@@ -801,12 +534,12 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 		if err != nil {
 			return fail(err)
 		}
-		r.Detail = "what stood there went to the Trash as " + tf.Trashed
+		r.Detail = "what stood there went to the Trash as " + tf.File
 	}
 	if err := mkdirSynced(filepath.Dir(it.Path)); err != nil {
 		return fail(fmt.Errorf("create %s: %w", filepath.Dir(it.Path), cause(err)))
 	}
-	if err := renameNoReplace(it.Trashed, it.Path); err != nil {
+	if err := xdgtrash.RenameNoReplace(it.Trashed, it.Path); err != nil {
 		return fail(fmt.Errorf("restore %s from %s: %w", it.Path, it.Trashed, cause(err)))
 	}
 	// The info file only describes the trashed file, which is back now.
@@ -881,12 +614,4 @@ func sameContent(a, b string) (bool, error) {
 			return false, eb
 		}
 	}
-}
-
-// renameCheckFirst renames from to to after checking that to is free.
-func renameCheckFirst(from, to string) error {
-	if _, err := os.Lstat(to); err == nil {
-		return &os.LinkError{Op: "rename", Old: from, New: to, Err: fs.ErrExist}
-	}
-	return os.Rename(from, to)
 }

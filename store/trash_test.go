@@ -110,6 +110,9 @@ func TestTrashRestoreRoundTrip(t *testing.T) {
 		if err != nil || d.Before(before.Truncate(time.Second)) || d.After(time.Now()) {
 			t.Errorf("DeletionDate %s is not the local time now (%v)", m[2], err)
 		}
+		if p, _, err := ParseTrashInfo(info); err != nil || p != it.Path {
+			t.Errorf("ParseTrashInfo: %q (%v), want %q", p, err, it.Path)
+		}
 		if filepath.Base(it.Info) != filepath.Base(it.Trashed)+".trashinfo" {
 			t.Errorf("info %s does not match trashed %s", it.Info, it.Trashed)
 		}
@@ -154,44 +157,6 @@ func TestTrashUnknownID(t *testing.T) {
 	}
 }
 
-func TestTrashNameCollision(t *testing.T) {
-	root := copyFixture(t, "messy")
-	s := New(root)
-	can := testCan(t)
-	if err := ensureTrashDir(can.Home, -1, true); err != nil {
-		t.Fatal(err)
-	}
-	label := "D05 label"
-	if m, err := s.Meta(labelledPNG); err == nil && m.Label != nil {
-		label = *m.Label
-	}
-	stem := label + " " + labelledPNG.Short()
-	// Someone else's trashed file has the first name (info claimed), and a
-	// stray file without info holds the second: the third name is used.
-	other := filepath.Join(can.Home, "info", stem+".png.trashinfo")
-	os.WriteFile(other, []byte("[Trash Info]\nPath=/elsewhere\nDeletionDate=2020-01-01T00:00:00\n"), 0o600)
-	os.WriteFile(filepath.Join(can.Home, "files", stem+".png"), []byte("someone else's"), 0o600)
-	stray := filepath.Join(can.Home, "files", stem+" (2).png")
-	os.WriteFile(stray, []byte("stray"), 0o600)
-
-	b, err := s.Trash(context.Background(), []ID{labelledPNG}, TrashOptions{Can: can})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := filepath.Base(b.Items[0].Trashed); got != stem+" (3).png" {
-		t.Errorf("blob trashed as %q, want %q", got, stem+" (3).png")
-	}
-	if got := filepath.Base(b.Items[1].Trashed); got != stem+".json" {
-		t.Errorf("sidecar trashed as %q", got)
-	}
-	if string(readFile(t, stray)) != "stray" || string(readFile(t, filepath.Join(can.Home, "files", stem+".png"))) != "someone else's" {
-		t.Error("a file already in the Trash was changed")
-	}
-	if !strings.Contains(string(readFile(t, other)), "/elsewhere") {
-		t.Error("someone else's trash info was changed")
-	}
-}
-
 // fakeMount makes the can believe the store is on another mount whose top
 // is top: the home trash is on device 1, everything else on device 2.
 func fakeMount(can *TrashCan, top string) {
@@ -205,6 +170,10 @@ func fakeMount(can *TrashCan, top string) {
 	can.mountTop = func(string) (string, error) { return top, nil }
 }
 
+// TestTrashOtherMount trashes and restores an attachment on "another
+// mount": the batch records the mount's trash and Restore brings the files
+// back from there; a mount with no usable trash leaves them in place.
+// Which trash folder a mount gets is xdgtrash's TestPutOtherMount.
 func TestTrashOtherMount(t *testing.T) {
 	uid := strconv.Itoa(os.Getuid())
 	cases := []struct {
@@ -213,25 +182,9 @@ func TestTrashOtherMount(t *testing.T) {
 		want    string // trash folder relative to top; "" = refused
 	}{
 		{"no .Trash: .Trash-uid is made", func(t *testing.T, top string) {}, ".Trash-" + uid},
-		{"sticky .Trash: .Trash/uid", func(t *testing.T, top string) {
-			os.Mkdir(filepath.Join(top, ".Trash"), 0o777)
-			os.Chmod(filepath.Join(top, ".Trash"), 0o777|os.ModeSticky)
-		}, filepath.Join(".Trash", uid)},
-		{".Trash without sticky bit is skipped", func(t *testing.T, top string) {
-			os.Mkdir(filepath.Join(top, ".Trash"), 0o777)
-		}, ".Trash-" + uid},
-		{".Trash that is a link is skipped", func(t *testing.T, top string) {
-			real := filepath.Join(top, "real")
-			os.Mkdir(real, 0o777)
-			os.Chmod(real, 0o777|os.ModeSticky)
-			os.Symlink(real, filepath.Join(top, ".Trash"))
-		}, ".Trash-" + uid},
 		{"neither usable: refused", func(t *testing.T, top string) {
 			os.Symlink(t.TempDir(), filepath.Join(top, ".Trash"))
 			os.WriteFile(filepath.Join(top, ".Trash-"+uid), []byte("a file"), 0o600)
-		}, ""},
-		{".Trash-uid is a link: refused", func(t *testing.T, top string) {
-			os.Symlink(t.TempDir(), filepath.Join(top, ".Trash-"+uid))
 		}, ""},
 	}
 	for _, c := range cases {
@@ -437,26 +390,6 @@ func TestDefaultTrashCanFollowsEnvironment(t *testing.T) {
 	}
 }
 
-func TestTrashInfoEscaping(t *testing.T) {
-	for _, p := range []string{"/a b/ü%#?&=+;,.png", "/plain/path-x_y.~z", "/tab\there/\x01"} {
-		info := trashInfo(p, time.Date(2024, 2, 3, 4, 5, 6, 0, time.Local))
-		got, when, err := ParseTrashInfo(info)
-		if err != nil || got != p || when.Format("2006-01-02T15:04:05") != "2024-02-03T04:05:06" {
-			t.Errorf("%q: round trip %q %v %v", p, got, when, err)
-		}
-		line := strings.Split(string(info), "\n")[1]
-		if strings.ContainsAny(line[len("Path="):], " %#?&=+;,\t\x01ü") && !strings.Contains(line, "%") {
-			t.Errorf("%q not escaped: %s", p, line)
-		}
-		if u, err := url.PathUnescape(line[len("Path="):]); err != nil || u != p {
-			t.Errorf("%q: a URL decoder reads %q (%v)", p, u, err)
-		}
-	}
-	if _, _, err := ParseTrashInfo([]byte("[Other]\nPath=/x\n")); err == nil {
-		t.Error("a Path outside [Trash Info] was accepted")
-	}
-}
-
 func TestTrashStem(t *testing.T) {
 	id := labelledPNG
 	str := func(s string) *string { return &s }
@@ -481,9 +414,6 @@ func TestTrashStem(t *testing.T) {
 	got := trashStem(&long, id)
 	if len(got) > 140 || !strings.HasSuffix(got, id.Short()) || !utf8ValidString(got) {
 		t.Errorf("long label: %d bytes %q", len(got), got)
-	}
-	if n := fitName(strings.Repeat("x", 400), ".json", 12); len(n) > maxTrashName || !strings.HasSuffix(n, " (12).json") {
-		t.Errorf("fitName: %d %q", len(n), n)
 	}
 }
 
