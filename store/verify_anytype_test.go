@@ -128,9 +128,10 @@ func TestHashOnly(t *testing.T) {
 		mime string
 		want bool
 	}{
-		{"blob-only pdf", Attachment{HasBlob: true}, "application/pdf", true},
-		{"blob-only bytes", Attachment{HasBlob: true}, "application/octet-stream", true},
-		{"blob-only png", Attachment{HasBlob: true}, "image/png", false},
+		{"blob-only pdf", Attachment{HasBlob: true, Generation: GenBlobOnly}, "application/pdf", true},
+		{"blob-only bytes", Attachment{HasBlob: true, Generation: GenBlobOnly}, "application/octet-stream", true},
+		{"blob-only png", Attachment{HasBlob: true, Generation: GenBlobOnly}, "image/png", false},
+		{"pdf missing its sidecar in a sidecar store", Attachment{HasBlob: true, Generation: GenSidecar}, "application/pdf", false},
 		{"pdf with a sidecar", Attachment{HasBlob: true, HasSidecar: true, Meta: &Sidecar{MediaType: PNG}}, "application/pdf", false},
 		{"pdf with an unreadable sidecar", Attachment{HasBlob: true, HasSidecar: true}, "application/pdf", false},
 		{"no blob", Attachment{HasSidecar: true}, "application/pdf", false},
