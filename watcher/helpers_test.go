@@ -20,6 +20,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"lashview/internal/testbin"
 	"lashview/store"
 )
 
@@ -35,17 +36,11 @@ const (
 	helperPace  = "LASHVIEW_HELPER_PACE"
 )
 
-var binDir string
-
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		os.Exit(runHelper())
 	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
-		if binDir != "" {
-			os.RemoveAll(binDir)
-		}
-	}))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { testbin.Remove() }))
 }
 
 // runHelper writes attachments FROM..FROM+COUNT-1 into ROOT and prints,
@@ -193,26 +188,15 @@ func pngBytes(i int) []byte {
 
 func idOfBytes(data []byte) store.ID { return store.IDOf(sha256.Sum256(data)) }
 
-var buildOnce sync.Once
-var buildErr error
-
-// lashviewBinary builds the lashview command once per test run.
+// lashviewBinary is the lashview command, built once per test run unless
+// make test named one.
 func lashviewBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "lashview-watcher-test-")
-		if buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "lashview"), "lashview").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build lashview: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	bin, err := testbin.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(binDir, "lashview")
+	return bin
 }
 
 // harness is a consumer: a watcher and the view it keeps.
