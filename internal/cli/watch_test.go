@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -17,18 +17,26 @@ import (
 
 	"lashview/internal/fixture"
 	"lashview/internal/syncbuf"
+	"lashview/internal/testbin"
 	"lashview/store"
 )
 
 // watchDeadline only turns a hang into a failure; nothing is timed.
 const watchDeadline = 90 * time.Second
 
-// watchBinary builds lashview into dir.
-func watchBinary(t *testing.T, dir string) string {
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Remove()
+	os.Exit(code)
+}
+
+// watchBinary is the lashview binary, built once for the package's tests
+// unless make test named one.
+func watchBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(dir, "lashview")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := testbin.Path()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -141,7 +149,7 @@ func putIDs(t *testing.T, bin, root string, files ...string) []string {
 
 // The built program, run as a process, with other processes writing.
 func TestWatchCommand(t *testing.T) {
-	bin := watchBinary(t, t.TempDir())
+	bin := watchBinary(t)
 	t.Run("json", func(t *testing.T) { testWatchJSON(t, bin) })
 	t.Run("text", func(t *testing.T) { testWatchText(t, bin) })
 }
@@ -232,7 +240,7 @@ func TestWatchErrors(t *testing.T) {
 		{[]string{"watch", "--bogus"}, exitUsage, "flag provided but not defined"},
 	} {
 		var out, errb bytes.Buffer
-		code := runCLI(c.args, &cliEnv{stdout: &out, stderr: &errb, stdin: strings.NewReader("")})
+		code := Run(c.args, &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("")})
 		if code != c.code || !strings.Contains(errb.String(), c.says) || out.Len() != 0 {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q", c.args, code, errb.String(), out.String())
 		}
