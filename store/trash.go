@@ -327,10 +327,12 @@ func unescapeTrashPath(s string) (string, error) {
 			continue
 		}
 		if i+2 >= len(s) {
+			//lint:ignore ST1005 Path is the .trashinfo key, spelled as the file spells it
 			return "", fmt.Errorf("Path %q: a %% is not followed by two hex digits", s)
 		}
 		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
 		if err != nil {
+			//lint:ignore ST1005 Path is the .trashinfo key, spelled as the file spells it
 			return "", fmt.Errorf("Path %q: a %% is not followed by two hex digits", s)
 		}
 		b.WriteByte(byte(v))

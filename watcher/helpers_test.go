@@ -77,7 +77,6 @@ type helperProcess struct {
 	mu      sync.Mutex
 	renamed map[store.ID]time.Time
 	done    time.Time
-	err     error
 	read    chan struct{}
 	stderr  bytes.Buffer
 }
