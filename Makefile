@@ -49,13 +49,13 @@ test: deps test-deps check
 	LASHVIEW_TEST_BINARY="$$dir/lashview" $(GO) test -race -timeout 30m -count=1 ./...
 
 # check fails when go.mod or go.sum is not tidy, a file is not gofmt'ed, or
-# go vet or staticcheck finds something; and when store, thumbs or watcher
-# stop building for macOS (the README says why the rest is Linux only).
+# go vet or staticcheck finds something; and when store, thumbs, watcher or
+# the command line stop building for macOS (the README says why).
 check:
 	$(GO) mod tidy -diff
 	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt -l: not formatted:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./store/ ./thumbs/ ./watcher/
+	GOOS=darwin CGO_ENABLED=0 $(GO) vet ./store/ ./thumbs/ ./watcher/ ./internal/cli/ ./internal/format/
 	$(GO) run $(STATICCHECK) ./...
 
 # bench runs every benchmark against its same-run baseline and writes
