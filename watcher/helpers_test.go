@@ -187,17 +187,6 @@ func pngBytes(i int) []byte {
 
 func idOfBytes(data []byte) store.ID { return store.IDOf(sha256.Sum256(data)) }
 
-// lashviewBinary is the lashview command, built once per test run unless
-// make test named one.
-func lashviewBinary(t testing.TB) string {
-	t.Helper()
-	bin, err := testbin.Path()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // harness is a consumer: a watcher and the view it keeps.
 type harness struct {
 	t       testing.TB

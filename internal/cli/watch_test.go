@@ -30,17 +30,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// watchBinary is the lashview binary, built once for the package's tests
-// unless make test named one.
-func watchBinary(t *testing.T) string {
-	t.Helper()
-	bin, err := testbin.Path()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
-
 // watchProcess is a running `lashview watch`.
 type watchProcess struct {
 	cmd    *exec.Cmd
@@ -149,7 +138,7 @@ func putIDs(t *testing.T, bin, root string, files ...string) []string {
 
 // The built program, run as a process, with other processes writing.
 func TestWatchCommand(t *testing.T) {
-	bin := watchBinary(t)
+	bin := testbin.Lashview(t)
 	t.Run("json", func(t *testing.T) { testWatchJSON(t, bin) })
 	t.Run("text", func(t *testing.T) { testWatchText(t, bin) })
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"testing"
 )
 
 // Env names the binary to test instead of building one.
@@ -41,6 +42,16 @@ func Path() (string, error) {
 		}
 	})
 	return path, err
+}
+
+// Lashview is Path for a test: a binary that cannot be had fails it.
+func Lashview(t testing.TB) string {
+	t.Helper()
+	bin, err := Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // Remove deletes a binary Path built; one LASHVIEW_TEST_BINARY named is
