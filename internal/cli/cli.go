@@ -22,7 +22,6 @@ import (
 // their own.
 type Env struct {
 	Stdout, Stderr io.Writer
-	Stdin          io.Reader
 	// StdoutTTY says stdout is a terminal: long commands then draw a
 	// progress line on stderr.
 	StdoutTTY bool
@@ -34,7 +33,7 @@ type Env struct {
 
 // Stdio is the process's own surroundings, without a window.
 func Stdio() *Env {
-	return &Env{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, StdoutTTY: isTerminal(os.Stdout)}
+	return &Env{Stdout: os.Stdout, Stderr: os.Stderr, StdoutTTY: isTerminal(os.Stdout)}
 }
 
 // Exit codes shared by every subcommand.

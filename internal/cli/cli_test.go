@@ -16,7 +16,7 @@ import (
 func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(args, &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("")})
+	code := Run(args, &Env{Stdout: &out, Stderr: &errb})
 	return code, out.String(), errb.String()
 }
 
@@ -24,7 +24,7 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 func cliTTY(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(args, &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""), StdoutTTY: true})
+	code := Run(args, &Env{Stdout: &out, Stderr: &errb, StdoutTTY: true})
 	return code, out.String(), errb.String()
 }
 
@@ -78,7 +78,7 @@ func TestWindowTakesOnlyStore(t *testing.T) {
 		{nil, 0, true, "", ""},
 		{[]string{"--store", dir}, 0, true, dir, ""},
 		{[]string{"-store=" + dir}, 0, true, dir, ""},
-		{[]string{"--store", dir, "--version"}, 0, false, "", "lashview " + Version + " (build "},
+		{[]string{"--store", dir, "--version"}, 0, false, "", "lashview " + releaseVersion + " (build "},
 		{[]string{"--help"}, 0, false, "", "lashview ls [--store DIR] [--json]"},
 		{[]string{"--frob"}, 2, false, "", "flag provided but not defined: -frob"},
 	} {
@@ -113,6 +113,9 @@ func TestCommandTable(t *testing.T) {
 		seen[c.name] = true
 		if c.flags == nil || c.help == "" || c.usage == "" {
 			t.Errorf("%s: flags, help and usage must all be set", c.name)
+		}
+		if c.args.min > 0 && c.args.wrong == "" || c.args.max >= 0 && c.args.max < c.args.min {
+			t.Errorf("%s: arguments %+v: a minimum needs the words for too few, and max must not be below min", c.name, c.args)
 		}
 		line := fmt.Sprintf("  lashview %-30s %s\n", c.name+" "+c.usage, c.help)
 		at := strings.Index(out, line)

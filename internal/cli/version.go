@@ -5,11 +5,12 @@ import (
 	"runtime/debug"
 )
 
-// Version and Build are lashview's release and build number. FyneApp.toml
-// says them too, for `fyne package`; a test keeps the two equal.
+// releaseVersion and buildNumber are lashview's release and build number.
+// FyneApp.toml says them too, for `fyne package`; a test keeps the two
+// equal.
 const (
-	Version = "0.1.0"
-	Build   = 1
+	releaseVersion = "0.1.0"
+	buildNumber    = 1
 )
 
 // commit names the source the binary was built from when the build that
@@ -20,7 +21,7 @@ var commit string
 // versionLine is what --version prints: the release, the build number and
 // the commit, from any build.
 func versionLine() string {
-	return fmt.Sprintf("lashview %s (build %d, commit %s)", Version, Build, revision(commit, debug.ReadBuildInfo))
+	return fmt.Sprintf("lashview %s (build %d, commit %s)", releaseVersion, buildNumber, revision(commit, debug.ReadBuildInfo))
 }
 
 // revision is the commit the binary was built from: set, else the VCS

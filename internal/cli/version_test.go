@@ -21,11 +21,11 @@ func TestVersionIsFyneApps(t *testing.T) {
 	if version == nil || build == nil {
 		t.Fatalf("FyneApp.toml has no Version or no Build:\n%s", data)
 	}
-	if string(version[1]) != Version {
-		t.Errorf("FyneApp.toml says version %s, the constant %s", version[1], Version)
+	if string(version[1]) != releaseVersion {
+		t.Errorf("FyneApp.toml says version %s, the constant %s", version[1], releaseVersion)
 	}
-	if n, _ := strconv.Atoi(string(build[1])); n != Build {
-		t.Errorf("FyneApp.toml says build %s, the constant %d", build[1], Build)
+	if n, _ := strconv.Atoi(string(build[1])); n != buildNumber {
+		t.Errorf("FyneApp.toml says build %s, the constant %d", build[1], buildNumber)
 	}
 }
 
@@ -50,7 +50,7 @@ func TestRevision(t *testing.T) {
 			t.Errorf("revision(%q, …) = %q, want %q", c.set, got, c.want)
 		}
 	}
-	if got := versionLine(); !regexp.MustCompile(`^lashview ` + regexp.QuoteMeta(Version) + ` \(build ` + strconv.Itoa(Build) + `, commit [^ ]+\)$`).MatchString(got) {
+	if got := versionLine(); !regexp.MustCompile(`^lashview ` + regexp.QuoteMeta(releaseVersion) + ` \(build ` + strconv.Itoa(buildNumber) + `, commit [^ ]+\)$`).MatchString(got) {
 		t.Errorf("versionLine() = %q", got)
 	}
 }

@@ -229,7 +229,7 @@ func TestWatchErrors(t *testing.T) {
 		{[]string{"watch", "--bogus"}, exitUsage, "flag provided but not defined"},
 	} {
 		var out, errb bytes.Buffer
-		code := Run(c.args, &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("")})
+		code := Run(c.args, &Env{Stdout: &out, Stderr: &errb})
 		if code != c.code || !strings.Contains(errb.String(), c.says) || out.Len() != 0 {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q", c.args, code, errb.String(), out.String())
 		}
