@@ -1,38 +1,35 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
 	"time"
 
-	"lashview/ui/fynecache" // first: bounds Fyne's texture cache (see its doc)
-	_ "lashview/ui/locale"  // first: keeps Fyne quiet about the C locale (see its doc)
+	"lashview/ui/fynecache" // bounds Fyne's texture cache (see its doc)
+	_ "lashview/ui/locale"  // keeps Fyne quiet about the C locale (see its doc)
 
+	"lashview/internal/cli"
 	"lashview/ui"
 	"lashview/ui/desktop"
 )
 
-// runWindow opens the window on the store named by --store, else the last
-// one used, else the default store.
+// Exit codes, as the command line's.
+const (
+	exitOK    = 0
+	exitUsage = 2
+)
+
+// runWindow opens the window on storeDir (from --store), else the last
+// store used, else the default store, and returns when it is closed.
 //
 // LASHVIEW_PROBE=first|scroll|empty (with LASHVIEW_PROBE_START, the Unix
 // time in nanoseconds the harness started the process) makes the window
 // report its benchmark measurements on stderr; see ui.Probe.
-func runWindow(args []string, env *cliEnv) int {
+func runWindow(storeDir string) int {
 	fynecache.Unsetenv()
-	fs, dir := newFlags("", env)
-	if _, ok := parseFlags(fs, args); !ok {
-		return exitUsage
-	}
-	cfg := ui.Config{DefaultStore: defaultStore()}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "store" {
-			cfg.StoreDir = *dir
-		}
-	})
-	report := func(s string) { fmt.Fprintln(env.stderr, "lashview probe:", s) }
+	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: storeDir}
+	report := func(s string) { fmt.Fprintln(os.Stderr, "lashview probe:", s) }
 	switch mode := os.Getenv("LASHVIEW_PROBE"); mode {
 	case "":
 	case "empty":
@@ -45,7 +42,7 @@ func runWindow(args []string, env *cliEnv) int {
 		}
 		cfg.Probe = &ui.Probe{Start: start, Scroll: mode == "scroll", Report: report}
 	default:
-		fmt.Fprintf(env.stderr, "lashview: LASHVIEW_PROBE=%q is not first, scroll or empty\n", mode)
+		fmt.Fprintf(os.Stderr, "lashview: LASHVIEW_PROBE=%q is not first, scroll or empty\n", mode)
 		return exitUsage
 	}
 	desktop.Run(cfg)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -220,31 +221,7 @@ func (s *Store) writeSidecar(id ID, meta Sidecar) error {
 // writeAtomic writes data to a unique temp beside path, syncs, renames it
 // over path and syncs the folder.
 func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := createTemp(dir, filepath.Base(path))
-	if err != nil {
-		return &Error{Kind: ErrIo, Path: dir, Err: cause(err)}
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		if err = os.Rename(name, path); err != nil {
-			os.Remove(name)
-			return &Error{Kind: ErrIo, Path: path, Err: renameCause(err)}
-		}
-		if err = syncDir(dir); err != nil {
-			return &Error{Kind: ErrIo, Path: dir, Err: cause(err)}
-		}
-		return nil
-	}
-	os.Remove(name)
-	return &Error{Kind: ErrIo, Path: name, Err: cause(err)}
+	return WriteFile(path, bytes.NewReader(data))
 }
 
 // copyChunk is the unit of the put pipeline.

@@ -1,46 +1,44 @@
+//go:build unix
+
 package store
 
 import (
 	"errors"
 	"io/fs"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// readSmallFile reads a whole regular file of at most limit bytes with the
-// fewest system calls (open, fstat, read, close): Scan reads one sidecar per
-// attachment, and on a store of 100,000 the syscalls are the cost. It never
-// follows a symbolic link and never blocks on a FIFO.
-func readSmallFile(path string, limit int64) ([]byte, time.Time, error) {
-	return readSmallFileAt(atCWD, path, path, limit)
-}
-
-const atCWD = -0x64 // AT_FDCWD
-
-// readSmallFileAt is readSmallFile for name relative to the open folder
-// dirfd: the kernel then resolves one name, not the whole path. path is
-// only for messages.
+// readSmallFileAt reads a whole regular file of at most limit bytes with
+// the fewest system calls (open, fstat, read, close): Scan reads one sidecar
+// per attachment, and on a store of 100,000 the syscalls are the cost. It
+// never follows a symbolic link and never blocks on a FIFO. name is relative
+// to the open folder dirfd: the kernel then resolves one name, not the whole
+// path. path is only for messages.
+//
+// The calls are golang.org/x/sys/unix's, not package syscall's, so this
+// builds on every Unix (syscall has no Openat on macOS, and names Stat_t's
+// times differently on each system).
 func readSmallFileAt(dirfd int, name, path string, limit int64) ([]byte, time.Time, error) {
-	const flags = syscall.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_CLOEXEC
-	fd, err := syscall.Openat(dirfd, name, flags, 0)
-	for errors.Is(err, syscall.EINTR) {
-		fd, err = syscall.Openat(dirfd, name, flags, 0)
+	const flags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	fd, err := unix.Openat(dirfd, name, flags, 0)
+	for errors.Is(err, unix.EINTR) {
+		fd, err = unix.Openat(dirfd, name, flags, 0)
 	}
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
+		if errors.Is(err, unix.ELOOP) {
 			err = errors.New("is a symbolic link; lashview does not follow links")
 		}
 		return nil, time.Time{}, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, time.Time{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	mtime := time.Unix(st.Mtim.Unix())
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil, mtime, &fs.PathError{Op: "open", Path: path, Err: errors.New("is not a regular file")}
 	}
 	if st.Size > limit {
@@ -51,8 +49,8 @@ func readSmallFileAt(dirfd int, name, path string, limit int64) ([]byte, time.Ti
 	buf := make([]byte, st.Size+1)
 	n := 0
 	for {
-		k, err := syscall.Read(fd, buf[n:])
-		if errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN) {
+		k, err := unix.Read(fd, buf[n:])
+		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
 			continue
 		}
 		if err != nil {
@@ -76,12 +74,12 @@ func lstatAt(dirfd int, name string) (size int64, mtime time.Time, regular bool,
 	var st unix.Stat_t
 	for {
 		err = unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
-		if !errors.Is(err, syscall.EINTR) {
+		if !errors.Is(err, unix.EINTR) {
 			break
 		}
 	}
 	if err != nil {
 		return 0, time.Time{}, false, err
 	}
-	return st.Size, time.Unix(st.Mtim.Unix()), st.Mode&syscall.S_IFMT == syscall.S_IFREG, nil
+	return st.Size, time.Unix(st.Mtim.Unix()), st.Mode&unix.S_IFMT == unix.S_IFREG, nil
 }

@@ -361,7 +361,7 @@ func TestRestoreNeverDestroys(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(s.Layout().Sidecar(id2), []byte("{not json"), 0o644)
-	rep, err = s.Restore(ctx, []ID{id2}, opt)
+	_, err = s.Restore(ctx, []ID{id2}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

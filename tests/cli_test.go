@@ -7,9 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,35 +19,22 @@ import (
 
 	"lashview/internal/fixture"
 	"lashview/internal/syncbuf"
+	"lashview/internal/testbin"
 )
 
 // binary is the lashview program built once for the package's tests, or
-// the one LASHVIEW_TEST_BINARY names (an installed or packaged build, or
-// one built with -race).
+// the one LASHVIEW_TEST_BINARY names (make test's, an installed or
+// packaged build, or one built with -race).
 var binary string
 
 func TestMain(m *testing.M) {
-	if b := os.Getenv("LASHVIEW_TEST_BINARY"); b != "" {
-		abs, err := filepath.Abs(b)
-		if err != nil {
-			panic(err)
-		}
-		binary = abs
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "lashview-bin")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "lashview")
-	build := exec.Command("go", "build", "-o", binary, "..")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		os.RemoveAll(dir)
-		panic("building lashview: " + err.Error())
+	var err error
+	if binary, err = testbin.Path(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	testbin.Remove()
 	os.Exit(code)
 }
 
@@ -383,5 +372,35 @@ func TestSettingsPackagesInitialiseBeforeFyne(t *testing.T) {
 		} else if s > r {
 			t.Errorf("%s initialises after %s (lines %d, %d): its setting comes too late", setter, reader, s, r)
 		}
+	}
+}
+
+// TestVersionNamesReleaseAndCommit: --version of any build says the
+// release and build number FyneApp.toml holds, and the commit it was built
+// from: the one Go stamps or make passes, else "unknown" (a plain go build
+// outside a git checkout, or where GOFLAGS has -buildvcs=false). A commit
+// it names must be the checkout's HEAD.
+func TestVersionNamesReleaseAndCommit(t *testing.T) {
+	code, out, errs := run(t, "", "--version")
+	toml, err := os.ReadFile("../FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := regexp.MustCompile(`(?m)^Version = "(.*)"`).FindSubmatch(toml)
+	build := regexp.MustCompile(`(?m)^Build = (\d+)`).FindSubmatch(toml)
+	if version == nil || build == nil {
+		t.Fatal("FyneApp.toml has no Version or Build")
+	}
+	want := regexp.MustCompile(`^lashview ` + regexp.QuoteMeta(string(version[1])) + ` \(build ` + string(build[1]) + `, commit (unknown|([0-9a-f]{12})(-dirty)?)\)\n$`)
+	m := want.FindStringSubmatch(out)
+	if code != 0 || errs != "" || m == nil {
+		t.Fatalf("--version: exit %d, stdout %q, stderr %q; want %s", code, out, errs, want)
+	}
+	if m[2] == "" {
+		return
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err == nil && !strings.HasPrefix(string(head), m[2]) {
+		t.Errorf("--version names commit %s, the checkout is at %s", m[2], head)
 	}
 }

@@ -70,7 +70,7 @@ type Browser struct {
 
 	// The open store and its services; all replaced by openStore.
 	st       *store.Store
-	thumbs   Thumbnails
+	thumbs   thumbnailer
 	storeCtx context.Context    // ends when the store is closed
 	stop     context.CancelFunc // closes storeCtx: ends the listing and the watcher
 	listStop context.CancelFunc // ends the listing in progress
@@ -79,7 +79,7 @@ type Browser struct {
 	storeGen, listGen int
 	loading           bool
 	loadNote          string
-	watch             Live
+	watch             liveSource
 	watchStarted      bool // the watcher runs: it starts after the first listing
 	live              LiveState
 	isDemo            bool
@@ -277,7 +277,7 @@ func (b *Browser) startWatching() {
 	b.watchStarted = true
 	gen := b.storeGen
 	go b.watch.Watch(b.storeCtx,
-		func(c Change) { b.q.post(func() { b.applyChange(gen, c) }) },
+		func(c change) { b.q.post(func() { b.applyChange(gen, c) }) },
 		func(s LiveState) { b.q.post(func() { b.setLive(gen, s) }) })
 }
 
@@ -354,7 +354,7 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 // applyChange applies one watcher batch: new ones appear highlighted,
 // removed ones vanish, changed ones update in place; the scroll position
 // (the first visible item) and the selection stay.
-func (b *Browser) applyChange(gen int, c Change) {
+func (b *Browser) applyChange(gen int, c change) {
 	if gen != b.storeGen {
 		return
 	}

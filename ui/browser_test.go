@@ -161,12 +161,12 @@ func TestSearchAndSort(t *testing.T) {
 		}
 		return out
 	}
-	cases := map[SortOrder]func(a, b store.Attachment) bool{
-		SortNewest: func(a, b store.Attachment) bool { return !a.Modified.Before(b.Modified) },
-		SortOldest: func(a, b store.Attachment) bool { return !a.Modified.After(b.Modified) },
-		SortSize:   func(a, b store.Attachment) bool { return a.Size >= b.Size },
-		SortType:   func(a, b store.Attachment) bool { return a.MediaType <= b.MediaType },
-		SortLabel: func(a, b store.Attachment) bool {
+	cases := map[sortOrder]func(a, b store.Attachment) bool{
+		sortNewest: func(a, b store.Attachment) bool { return !a.Modified.Before(b.Modified) },
+		sortOldest: func(a, b store.Attachment) bool { return !a.Modified.After(b.Modified) },
+		sortSize:   func(a, b store.Attachment) bool { return a.Size >= b.Size },
+		sortType:   func(a, b store.Attachment) bool { return a.MediaType <= b.MediaType },
+		sortLabel: func(a, b store.Attachment) bool {
 			an, bn := a.Label != nil && strings.TrimSpace(*a.Label) != "", b.Label != nil && strings.TrimSpace(*b.Label) != ""
 			if an != bn {
 				return an
@@ -231,7 +231,7 @@ func TestLiveBatchKeepsSelection(t *testing.T) {
 	}
 	changed, _ := st.Examine(selected)
 
-	h.live.send(t, Change{Added: []store.Attachment{added}, Removed: []store.ID{gone}, Changed: []store.Attachment{changed}})
+	h.live.send(t, change{Added: []store.Attachment{added}, Removed: []store.ID{gone}, Changed: []store.Attachment{changed}})
 	h.settle(func() bool { return true })
 
 	if n := h.b.grid.Length(); n != 17 {
@@ -266,7 +266,7 @@ func TestLiveBatchKeepsSelection(t *testing.T) {
 			listing = append(listing, a)
 		}
 	}
-	h.live.send(t, Change{Full: true, Listing: listing})
+	h.live.send(t, change{Full: true, Listing: listing})
 	h.settle(func() bool { return true })
 	if h.b.grid.Length() != 16 || h.b.sel.focus != selected {
 		t.Errorf("after a rescan: %d cells, focus %s", h.b.grid.Length(), h.b.sel.focus.Short())

@@ -9,23 +9,23 @@ import (
 	"lashview/store"
 )
 
-// SortOrder is how the grid orders the attachments it shows.
-type SortOrder int
+// sortOrder is how the grid orders the attachments it shows.
+type sortOrder int
 
 // The sort orders, in the order the sort menu lists them.
 const (
-	SortNewest SortOrder = iota // newest blob first (the default)
-	SortOldest                  // oldest first
-	SortLabel                   // by label, case-insensitively; unlabelled ones by id after them
-	SortSize                    // largest first
-	SortType                    // by media type, newest first within a type
+	sortNewest sortOrder = iota // newest blob first (the default)
+	sortOldest                  // oldest first
+	sortLabel                   // by label, case-insensitively; unlabelled ones by id after them
+	sortSize                    // largest first
+	sortType                    // by media type, newest first within a type
 )
 
-// sortNames are the words the sort menu shows, by SortOrder.
+// sortNames are the words the sort menu shows, by sortOrder.
 var sortNames = []string{"Newest first", "Oldest first", "Label", "Size", "Type"}
 
 // String is the sort order's name in the menu.
-func (o SortOrder) String() string {
+func (o sortOrder) String() string {
 	if o < 0 || int(o) >= len(sortNames) {
 		return sortNames[0]
 	}
@@ -34,17 +34,17 @@ func (o SortOrder) String() string {
 
 // parseSortOrder reads a name from sortNames back; unknown names (an old
 // preference) fall back to newest first.
-func parseSortOrder(s string) SortOrder {
+func parseSortOrder(s string) sortOrder {
 	for i, n := range sortNames {
 		if n == s {
-			return SortOrder(i)
+			return sortOrder(i)
 		}
 	}
-	return SortNewest
+	return sortNewest
 }
 
-// Filter narrows what the grid shows.
-type Filter struct {
+// gridFilter narrows what the grid shows.
+type gridFilter struct {
 	// Query matches label text (case-insensitive, anywhere) or an id prefix
 	// (with or without "sha256:").
 	Query string
@@ -80,8 +80,8 @@ type catalog struct {
 	// shown are the ids the grid shows, in order; rows are their entries.
 	shown     []store.ID
 	rows      []*entry
-	order     SortOrder
-	filter    Filter
+	order     sortOrder
+	filter    gridFilter
 	totalSize int64
 	// sessionLabel is the label lash's sessions give an attachment the
 	// store keeps none for (nil: none known); scope narrows the grid to a
@@ -245,7 +245,7 @@ func (c *catalog) setRows(rows []*entry) {
 }
 
 // matches reports whether e passes the filter.
-func (f Filter) matches(e *entry) bool {
+func (f gridFilter) matches(e *entry) bool {
 	if f.MediaType != "" && e.att.MediaType != f.MediaType {
 		return false
 	}
@@ -277,7 +277,7 @@ func (c *catalog) rebuild() {
 
 // lessFunc is the comparison of a sort order. Every order ends in the id,
 // so the grid's order never depends on map iteration.
-func lessFunc(o SortOrder) func(a, b *entry) bool {
+func lessFunc(o sortOrder) func(a, b *entry) bool {
 	newer := func(a, b *entry) bool {
 		if !a.att.Modified.Equal(b.att.Modified) {
 			return a.att.Modified.After(b.att.Modified)
@@ -285,14 +285,14 @@ func lessFunc(o SortOrder) func(a, b *entry) bool {
 		return a.att.ID < b.att.ID
 	}
 	switch o {
-	case SortOldest:
+	case sortOldest:
 		return func(a, b *entry) bool {
 			if !a.att.Modified.Equal(b.att.Modified) {
 				return a.att.Modified.Before(b.att.Modified)
 			}
 			return a.att.ID < b.att.ID
 		}
-	case SortLabel:
+	case sortLabel:
 		return func(a, b *entry) bool {
 			if a.named != b.named {
 				return a.named // labelled ones first: labels come first
@@ -302,14 +302,14 @@ func lessFunc(o SortOrder) func(a, b *entry) bool {
 			}
 			return newer(a, b)
 		}
-	case SortSize:
+	case sortSize:
 		return func(a, b *entry) bool {
 			if a.att.Size != b.att.Size {
 				return a.att.Size > b.att.Size
 			}
 			return newer(a, b)
 		}
-	case SortType:
+	case sortType:
 		return func(a, b *entry) bool {
 			if a.att.MediaType != b.att.MediaType {
 				return a.att.MediaType < b.att.MediaType

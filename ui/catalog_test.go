@@ -125,7 +125,7 @@ func sameModel(a, b store.Attachment) bool {
 }
 
 // expectedShown is what a catalog built from scratch over truth shows.
-func expectedShown(truth map[store.ID]store.Attachment, order SortOrder, f Filter) []store.ID {
+func expectedShown(truth map[store.ID]store.Attachment, order sortOrder, f gridFilter) []store.ID {
 	c := newCatalog()
 	c.order, c.filter = order, f
 	for _, a := range truth {
@@ -214,7 +214,7 @@ func shortIDs(ids []store.ID) []string {
 func TestCatalogApplyMatchesRebuild(t *testing.T) {
 	ids := catalogIDs(48)
 	pool, unknown := ids[:40], ids[40:]
-	filters := []Filter{
+	filters := []gridFilter{
 		{},
 		{Query: " CAT "},
 		{Query: "dog"},
@@ -223,7 +223,7 @@ func TestCatalogApplyMatchesRebuild(t *testing.T) {
 		{ProblemsOnly: true},
 		{Query: string(pool[7][:1]), MediaType: store.JPEG},
 	}
-	orders := []SortOrder{SortNewest, SortOldest, SortLabel, SortSize, SortType}
+	orders := []sortOrder{sortNewest, sortOldest, sortLabel, sortSize, sortType}
 	rounds, falses := 0, 0
 	for _, seed := range []uint64{1, 2, 3} {
 		for _, order := range orders {

@@ -14,10 +14,6 @@ import (
 	"lashview/store"
 )
 
-// prefConfirmTrash is the preference that asks before moving to the Trash
-// (on by default; undo makes it safe to switch off).
-const prefConfirmTrash = "trash.confirm"
-
 // editor is the part of the window that changes the store: drop-in and
 // import, delete to the Trash and undo, relabel, health and repairs. Every
 // change goes through the same store functions as `lashview put`, `rm`,
@@ -149,12 +145,12 @@ func (e *editor) storeChanged() {
 
 // confirmTrash reports whether a move to the Trash asks first.
 func (e *editor) confirmTrash() bool {
-	return e.b.prefs.p.BoolWithFallback(prefConfirmTrash, true)
+	return e.b.prefs.confirmTrash()
 }
 
 // setConfirmTrash switches the question on or off and ticks the menu item.
 func (e *editor) setConfirmTrash(on bool) {
-	e.b.prefs.p.SetBool(prefConfirmTrash, on)
+	e.b.prefs.setConfirmTrash(on)
 	if e.confirmItem != nil {
 		e.confirmItem.Checked = on
 		e.menu.Refresh()

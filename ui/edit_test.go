@@ -366,7 +366,7 @@ func TestRelabel(t *testing.T) {
 	h.settle(func() bool { got, _ := os.ReadFile(side); return bytes.Equal(got, want) })
 	// The watcher's echo of the rewrite changes nothing on screen.
 	echo, _ := st.Examine(id)
-	h.live.send(t, Change{Changed: []store.Attachment{echo}})
+	h.live.send(t, change{Changed: []store.Attachment{echo}})
 	h.settle(func() bool { return true })
 	if got := h.b.details.title.Text; got != label {
 		t.Errorf("after the echo the title shows %q", got)

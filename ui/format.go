@@ -1,11 +1,12 @@
 package ui
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"lashview/internal/format"
 )
 
 // thousands writes n with comma separators: 1234567 → "1,234,567".
@@ -26,27 +27,8 @@ func thousands(n int) string {
 	return b.String()
 }
 
-// humanBytes is a size in binary units a person reads at a glance: "3 bytes",
-// "12.4 KiB", "1.1 GiB".
-func humanBytes(n int64) string {
-	if n < 1024 {
-		if n == 1 {
-			return "1 byte"
-		}
-		return fmt.Sprintf("%d bytes", n)
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
-	v := float64(n)
-	u := -1
-	for v >= 1024 && u < len(units)-1 {
-		v /= 1024
-		u++
-	}
-	if v < 10 {
-		return fmt.Sprintf("%.1f %s", v, units[u])
-	}
-	return fmt.Sprintf("%.0f %s", v, units[u])
-}
+// humanBytes is a size in binary units, as the command line shows it too.
+func humanBytes(n int64) string { return format.Bytes(n) }
 
 // tildePath shortens a path inside the home folder to ~/…, as a person
 // would write it in a title.
@@ -64,12 +46,6 @@ func tildePath(p string) string {
 	return p
 }
 
-// oneLine makes a label fit a single line of a cell: tabs and newlines (which
-// labels may hold) become visible spaces rather than breaking the layout.
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\t\n\r") {
-		return s
-	}
-	r := strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ⏎ ", "\t", " ⇥ ")
-	return r.Replace(s)
-}
+// oneLine makes a label fit a single line of a cell, as the command line
+// shows it too.
+func oneLine(s string) string { return format.OneLine(s) }

@@ -53,11 +53,11 @@ func (l *uiLoop) drain() bool {
 // watcher's goroutine would.
 type fakeLive struct {
 	mu      sync.Mutex
-	changes func(Change)
+	changes func(change)
 	rescans int
 }
 
-func (f *fakeLive) Watch(ctx context.Context, changes func(Change), state func(LiveState)) {
+func (f *fakeLive) Watch(ctx context.Context, changes func(change), state func(LiveState)) {
 	f.mu.Lock()
 	f.changes = changes
 	f.mu.Unlock()
@@ -71,7 +71,7 @@ func (f *fakeLive) Rescan() {
 	f.mu.Unlock()
 }
 
-func (f *fakeLive) send(t *testing.T, c Change) {
+func (f *fakeLive) send(t *testing.T, c change) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -114,7 +114,7 @@ func newHarness(t *testing.T, dir string) *harness {
 		DemoDir:      t.TempDir() + "/demo-store",
 		RunOnUI:      h.loop.run,
 		Now:          func() time.Time { return fixedNow },
-		Services: func(st *store.Store, onResult func(thumbs.Result)) (Thumbnails, Live, error) {
+		Services: func(st *store.Store, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
 			c, err := thumbs.New(thumbs.Options{Dir: thumbDir, Open: openerOf(st), OnResult: onResult, Workers: 2})
 			if err != nil {
 				return nil, nil, err

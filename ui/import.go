@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -411,63 +410,20 @@ func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan
 // importOne puts one file unless the store already holds its bytes.
 // progress is told how many bytes were read as they are.
 func importOne(ctx context.Context, st *store.Store, path string, progress func(int64)) (store.ID, *duplicate, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "", nil, unwrapPath(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", nil, errors.New("not a regular file")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", nil, unwrapPath(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, &ctxReader{ctx: ctx, r: f}); err != nil {
+	sc, have, err := st.PutFile(ctx, path, store.PutFileOptions{KeepExisting: true, Progress: progress})
+	switch {
+	case errors.Is(err, store.ErrNotImage):
+		return "", nil, fmt.Errorf("not a %s image", store.AcceptedTypes)
+	case err != nil:
 		return "", nil, err
-	}
-	var sum [sha256.Size]byte
-	copy(sum[:], h.Sum(nil))
-	id := store.IDOf(sum)
-	if a, ok := st.Examine(id); ok && a.HasBlob && a.Status == store.StatusOK {
-		progress(fi.Size())
+	case have != nil:
 		label := "(no label)"
-		if a.Label != nil {
-			label = "“" + oneLine(*a.Label) + "”"
+		if have.Label != nil {
+			label = "“" + oneLine(*have.Label) + "”"
 		}
-		return id, &duplicate{path: path, id: id, label: label}, nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", nil, err
-	}
-	label := filepath.Base(path)
-	sc, err := st.Put(ctx, &ctxReader{ctx: ctx, r: f, progress: progress}, store.PutOptions{Label: &label})
-	if err != nil {
-		if errors.Is(err, store.ErrNotImage) {
-			return "", nil, fmt.Errorf("not a %s image", store.AcceptedTypes)
-		}
-		return "", nil, err
+		return have.ID, &duplicate{path: path, id: have.ID, label: label}, nil
 	}
 	return store.ID(sc.ID), nil, nil
-}
-
-// ctxReader stops a copy when its context ends and counts what it reads.
-type ctxReader struct {
-	ctx      context.Context
-	r        io.Reader
-	progress func(int64)
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.r.Read(p)
-	if n > 0 && c.progress != nil {
-		c.progress(int64(n))
-	}
-	return n, err
 }
 
 // report tells the person how the import went: a note in the status bar

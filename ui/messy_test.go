@@ -73,13 +73,13 @@ func TestHealthBadgeFromTheFirstScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.live.send(t, Change{Full: true, Listing: res.Attachments, Findings: res.Findings})
+	h.live.send(t, change{Full: true, Listing: res.Attachments, Findings: res.Findings})
 	h.settle(func() bool { return true })
 	if got := h.b.ed.healthBtn.Text; got != "Health · 16" {
 		t.Errorf("badge %q, want %q", got, "Health · 16")
 	}
 	// Repaired by hand: the next whole listing clears the badge.
-	h.live.send(t, Change{Full: true})
+	h.live.send(t, change{Full: true})
 	h.settle(func() bool { return true })
 	if got := h.b.ed.healthBtn.Text; got != "Health" {
 		t.Errorf("badge on an empty listing: %q", got)

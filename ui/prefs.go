@@ -9,6 +9,9 @@ const (
 	prefWindowHeight = "window.height"
 	prefSort         = "grid.sort"
 	prefThumbSize    = "grid.thumbSize"
+	// prefConfirmTrash asks before moving to the Trash (on by default;
+	// undo makes it safe to switch off).
+	prefConfirmTrash = "trash.confirm"
 )
 
 // Thumbnail cell sizes, in device-independent pixels.
@@ -38,15 +41,19 @@ func (p prefs) setWindowSize(s fyne.Size) {
 	p.p.SetFloat(prefWindowHeight, float64(s.Height))
 }
 
-func (p prefs) sortOrder() SortOrder { return parseSortOrder(p.p.String(prefSort)) }
+func (p prefs) sortOrder() sortOrder { return parseSortOrder(p.p.String(prefSort)) }
 
-func (p prefs) setSortOrder(o SortOrder) { p.p.SetString(prefSort, o.String()) }
+func (p prefs) setSortOrder(o sortOrder) { p.p.SetString(prefSort, o.String()) }
 
 func (p prefs) thumbSize() float32 {
 	return clampThumb(float32(p.p.FloatWithFallback(prefThumbSize, defaultThumb)))
 }
 
 func (p prefs) setThumbSize(s float32) { p.p.SetFloat(prefThumbSize, float64(s)) }
+
+func (p prefs) confirmTrash() bool { return p.p.BoolWithFallback(prefConfirmTrash, true) }
+
+func (p prefs) setConfirmTrash(on bool) { p.p.SetBool(prefConfirmTrash, on) }
 
 func clampThumb(s float32) float32 {
 	return min(max(s, minThumb), maxThumb)

@@ -22,7 +22,6 @@ type Probe struct {
 	Report func(string)
 
 	firstDone bool
-	scrolling bool
 }
 
 // PeakRSS is the process's peak resident memory (VmHWM), in bytes.

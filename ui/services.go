@@ -11,14 +11,9 @@ import (
 	"lashview/watcher"
 )
 
-// ThumbDir, when set, is the thumbnail cache folder (tests and benchmarks
-// use their own); empty means thumbs.DefaultDir().
-var ThumbDir string
-
 // realServices are the thumbs cache and the watcher of a store.
-func realServices(st *store.Store, onResult func(thumbs.Result)) (Thumbnails, Live, error) {
+func realServices(st *store.Store, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
 	c, err := thumbs.New(thumbs.Options{
-		Dir:      ThumbDir,
 		Open:     openerOf(st),
 		OnResult: onResult,
 		// A screen of 160-pixel cells holds about 40 thumbnails of 77 KiB;
@@ -38,7 +33,7 @@ func openerOf(st *store.Store) thumbs.Opener {
 	return func(id store.ID) (io.ReadCloser, error) { return st.OpenBlob(id) }
 }
 
-// storeWatcher adapts package watcher to Live.
+// storeWatcher adapts package watcher to liveSource.
 type storeWatcher struct {
 	st *store.Store
 	mu sync.Mutex
@@ -47,7 +42,7 @@ type storeWatcher struct {
 
 // Watch starts the watcher, reports its first listing as a Full change and
 // then each batch, until ctx ends.
-func (l *storeWatcher) Watch(ctx context.Context, changes func(Change), state func(LiveState)) {
+func (l *storeWatcher) Watch(ctx context.Context, changes func(change), state func(LiveState)) {
 	state(LiveState{Kind: LiveStarting})
 	w, res, err := watcher.New(ctx, l.st, watcher.Options{})
 	if err != nil {
@@ -60,7 +55,7 @@ func (l *storeWatcher) Watch(ctx context.Context, changes func(Change), state fu
 	l.mu.Lock()
 	l.w = w
 	l.mu.Unlock()
-	changes(Change{Full: true, Listing: res.Attachments, Findings: res.Findings})
+	changes(change{Full: true, Listing: res.Attachments, Findings: res.Findings})
 	state(LiveState{Kind: LiveWatching})
 	for {
 		select {
@@ -91,9 +86,9 @@ func (l *storeWatcher) Rescan() {
 	}
 }
 
-// changeOf turns a watcher batch into a Change.
-func changeOf(b watcher.Batch) Change {
-	var c Change
+// changeOf turns a watcher batch into a change.
+func changeOf(b watcher.Batch) change {
+	var c change
 	if b.Scan != nil {
 		c.Full, c.Listing, c.Findings = true, b.Scan.Attachments, b.Scan.Findings
 	}

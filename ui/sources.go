@@ -14,10 +14,10 @@ import (
 	"lashview/thumbs"
 )
 
-// Thumbnails is what the window needs of the thumbnail maker (package
+// thumbnailer is what the window needs of the thumbnail maker (package
 // thumbs): images fitting a px×px box, delivered by attachment id because
 // grid cells are recycled.
-type Thumbnails interface {
+type thumbnailer interface {
 	// Request returns id's thumbnail at once when it is in memory (done
 	// true, r.Err set for a known failure); otherwise it is queued and its
 	// Result arrives through the onResult function given to Services.
@@ -29,8 +29,8 @@ type Thumbnails interface {
 	Close()
 }
 
-// Change is one batch of changes to the store.
-type Change struct {
+// change is one batch of changes to the store.
+type change struct {
 	// Full says Listing is the whole store now (the watcher's first
 	// listing, or a rescan): ids not in it are gone.
 	Full    bool
@@ -83,11 +83,11 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// Live watches a store and reports its changes.
-type Live interface {
+// liveSource watches a store and reports its changes.
+type liveSource interface {
 	// Watch runs until ctx ends. changes and state are called from the
 	// watcher's goroutine; the first change is a Full listing.
-	Watch(ctx context.Context, changes func(Change), state func(LiveState))
+	Watch(ctx context.Context, changes func(change), state func(LiveState))
 	// Rescan asks for a full listing now (F5).
 	Rescan()
 }
@@ -96,7 +96,7 @@ type Live interface {
 // thumbnail maker, which hands its results to onResult from its workers,
 // and the watcher. The window asks for them each time it opens a store;
 // tests may inject their own.
-type Services func(st *store.Store, onResult func(thumbs.Result)) (Thumbnails, Live, error)
+type Services func(st *store.Store, onResult func(thumbs.Result)) (thumbnailer, liveSource, error)
 
 // loadBatchEvery is how often a store being listed hands what it found to
 // the UI: often enough that the grid visibly fills, rarely enough that
@@ -136,7 +136,7 @@ var firstRead = 1000
 // shown, when not nil, is closed once the first screen is drawn: the rest
 // of the listing waits for it (at most firstScreenWait), so it does not
 // compete with the first screen's thumbnails for the disk and the CPU.
-func listStore(ctx context.Context, st *store.Store, order SortOrder, shown <-chan struct{}, report func(loadProgress)) {
+func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-chan struct{}, report func(loadProgress)) {
 	root := st.Root()
 	fi, err := os.Stat(root)
 	switch {
@@ -282,7 +282,7 @@ func topHints(ctx context.Context, st *store.Store, prefixes []string, less func
 // hintLess is the sort order's comparison on hints, nil for the orders a
 // hint cannot tell (label and type are in the sidecars). It agrees with
 // lessFunc for every attachment whose hint is exact.
-func hintLess(o SortOrder) func(a, b store.Hint) bool {
+func hintLess(o sortOrder) func(a, b store.Hint) bool {
 	newer := func(a, b store.Hint) bool {
 		if !a.Modified.Equal(b.Modified) {
 			return a.Modified.After(b.Modified)
@@ -290,16 +290,16 @@ func hintLess(o SortOrder) func(a, b store.Hint) bool {
 		return a.ID < b.ID
 	}
 	switch o {
-	case SortNewest:
+	case sortNewest:
 		return newer
-	case SortOldest:
+	case sortOldest:
 		return func(a, b store.Hint) bool {
 			if !a.Modified.Equal(b.Modified) {
 				return a.Modified.Before(b.Modified)
 			}
 			return a.ID < b.ID
 		}
-	case SortSize:
+	case sortSize:
 		return func(a, b store.Hint) bool {
 			if a.Size != b.Size {
 				return a.Size > b.Size

@@ -80,7 +80,7 @@ func listingStore(t *testing.T) *store.Store {
 }
 
 // listAll runs listStore to the end and returns its reports.
-func listAll(ctx context.Context, st *store.Store, order SortOrder) []loadProgress {
+func listAll(ctx context.Context, st *store.Store, order sortOrder) []loadProgress {
 	var mu sync.Mutex
 	var reports []loadProgress
 	listStore(ctx, st, order, nil, func(p loadProgress) {
@@ -115,7 +115,7 @@ func scanned(t *testing.T, st *store.Store) (map[store.ID]store.Attachment, []st
 }
 
 // topIDs are the n ids that sort first by the catalog's order.
-func topIDs(atts []store.Attachment, order SortOrder, n int) []store.ID {
+func topIDs(atts []store.Attachment, order sortOrder, n int) []store.ID {
 	es := make([]*entry, len(atts))
 	for i, a := range atts {
 		es[i] = newEntry(a, nil)
@@ -193,7 +193,7 @@ func TestListStoreTopFirst(t *testing.T) {
 	if len(want) != 62 {
 		t.Fatalf("the store has %d attachments, want 62", len(want))
 	}
-	for _, order := range []SortOrder{SortNewest, SortOldest, SortSize} {
+	for _, order := range []sortOrder{sortNewest, sortOldest, sortSize} {
 		t.Run(order.String(), func(t *testing.T) {
 			reports := listAll(context.Background(), st, order)
 			checkComplete(t, reports, want)
@@ -208,7 +208,7 @@ func TestListStoreTopFirst(t *testing.T) {
 			if t11 := topIDs(atts, order, 11); !tiesFirst(order, want[t11[9]], want[t11[10]]) {
 				t.Fatalf("the 10th and 11th do not tie: %+v, %+v", want[t11[9]], want[t11[10]])
 			}
-			odd := map[SortOrder]store.Status{SortNewest: store.StatusOrphanMeta, SortOldest: store.StatusMissingMeta, SortSize: store.StatusMissingMeta}[order]
+			odd := map[sortOrder]store.Status{sortNewest: store.StatusOrphanMeta, sortOldest: store.StatusMissingMeta, sortSize: store.StatusMissingMeta}[order]
 			if !slices.ContainsFunc(top, func(id store.ID) bool { return want[id].Status == odd }) {
 				t.Fatalf("no %s among the top 10", odd)
 			}
@@ -242,7 +242,7 @@ func TestListStoreNoEarlyBatch(t *testing.T) {
 	setFirstRead(t, 10)
 	st := listingStore(t)
 	want, _ := scanned(t, st)
-	for _, order := range []SortOrder{SortLabel, SortType} {
+	for _, order := range []sortOrder{sortLabel, sortType} {
 		t.Run(order.String(), func(t *testing.T) {
 			reports := listAll(context.Background(), st, order)
 			checkComplete(t, reports, want)
@@ -258,7 +258,7 @@ func TestListStoreNoEarlyBatch(t *testing.T) {
 func TestListStoreEarlyHoldsAll(t *testing.T) {
 	st := listingStore(t)
 	want, _ := scanned(t, st)
-	reports := listAll(context.Background(), st, SortNewest)
+	reports := listAll(context.Background(), st, sortNewest)
 	checkComplete(t, reports, want)
 	if len(reports[0].found) != len(want) {
 		t.Fatalf("the early batch holds %d of %d", len(reports[0].found), len(want))
@@ -267,7 +267,7 @@ func TestListStoreEarlyHoldsAll(t *testing.T) {
 
 // TestListStoreEmpty: a store folder without sha256/ lists as empty.
 func TestListStoreEmpty(t *testing.T) {
-	for _, order := range []SortOrder{SortNewest, SortLabel} {
+	for _, order := range []sortOrder{sortNewest, sortLabel} {
 		reports := listAll(context.Background(), store.New(t.TempDir()), order)
 		if len(reports) != 1 || !reports[0].finished || reports[0].err != nil || len(reports[0].found) != 0 {
 			t.Fatalf("%v: reports %+v, want one finished empty report", order, reports)
@@ -279,7 +279,7 @@ func TestListStoreEmpty(t *testing.T) {
 // finished report with an error naming it.
 func TestListStoreMissingFolder(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "no such store")
-	for _, order := range []SortOrder{SortNewest, SortLabel} {
+	for _, order := range []sortOrder{sortNewest, sortLabel} {
 		reports := listAll(context.Background(), store.New(root), order)
 		if len(reports) != 1 {
 			t.Fatalf("%v: %d reports, want 1", order, len(reports))
@@ -296,7 +296,7 @@ func TestListStoreMissingFolder(t *testing.T) {
 func TestListStoreCancelled(t *testing.T) {
 	setFirstRead(t, 10)
 	st := listingStore(t)
-	for _, order := range []SortOrder{SortNewest, SortSize, SortLabel, SortType} {
+	for _, order := range []sortOrder{sortNewest, sortSize, sortLabel, sortType} {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		for _, p := range listAll(ctx, st, order) {
@@ -310,7 +310,7 @@ func TestListStoreCancelled(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var reports []loadProgress
-	listStore(ctx, st, SortNewest, nil, func(p loadProgress) {
+	listStore(ctx, st, sortNewest, nil, func(p loadProgress) {
 		mu.Lock()
 		reports = append(reports, p)
 		mu.Unlock()
@@ -329,8 +329,8 @@ func TestListStoreCancelled(t *testing.T) {
 }
 
 // tiesFirst reports whether a and b tie on the order's first key.
-func tiesFirst(order SortOrder, a, b store.Attachment) bool {
-	if order == SortSize {
+func tiesFirst(order sortOrder, a, b store.Attachment) bool {
+	if order == sortSize {
 		return a.Size == b.Size
 	}
 	return a.Modified.Equal(b.Modified)
@@ -359,7 +359,7 @@ func TestListStoreWaitsForTheFirstScreen(t *testing.T) {
 	shown := make(chan struct{})
 	var released atomic.Bool
 	var reports []loadProgress
-	listStore(context.Background(), st, SortNewest, shown, func(p loadProgress) {
+	listStore(context.Background(), st, sortNewest, shown, func(p loadProgress) {
 		if len(reports) == 0 {
 			// The window draws the first screen a while later.
 			go func() {

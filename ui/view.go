@@ -156,7 +156,7 @@ func (b *Browser) applyFilter() {
 	if b.cat == nil || b.count == nil {
 		return // still building
 	}
-	f := Filter{Query: b.search.Text, ProblemsOnly: b.problems.Checked}
+	f := gridFilter{Query: b.search.Text, ProblemsOnly: b.problems.Checked}
 	if i := b.typeSel.SelectedIndex(); i > 0 {
 		f.MediaType = store.MediaTypes[i-1]
 	}
@@ -168,7 +168,7 @@ func (b *Browser) applyFilter() {
 }
 
 // setSort changes the order and remembers it.
-func (b *Browser) setSort(o SortOrder) {
+func (b *Browser) setSort(o sortOrder) {
 	if b.cat == nil || b.count == nil {
 		return
 	}

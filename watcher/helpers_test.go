@@ -20,6 +20,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"lashview/internal/testbin"
 	"lashview/store"
 )
 
@@ -35,17 +36,11 @@ const (
 	helperPace  = "LASHVIEW_HELPER_PACE"
 )
 
-var binDir string
-
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		os.Exit(runHelper())
 	}
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
-		if binDir != "" {
-			os.RemoveAll(binDir)
-		}
-	}))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { testbin.Remove() }))
 }
 
 // runHelper writes attachments FROM..FROM+COUNT-1 into ROOT and prints,
@@ -82,7 +77,6 @@ type helperProcess struct {
 	mu      sync.Mutex
 	renamed map[store.ID]time.Time
 	done    time.Time
-	err     error
 	read    chan struct{}
 	stderr  bytes.Buffer
 }
@@ -192,28 +186,6 @@ func pngBytes(i int) []byte {
 }
 
 func idOfBytes(data []byte) store.ID { return store.IDOf(sha256.Sum256(data)) }
-
-var buildOnce sync.Once
-var buildErr error
-
-// lashviewBinary builds the lashview command once per test run.
-func lashviewBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "lashview-watcher-test-")
-		if buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "lashview"), "lashview").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build lashview: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, "lashview")
-}
 
 // harness is a consumer: a watcher and the view it keeps.
 type harness struct {

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"lashview/internal/fixture"
+	"lashview/internal/testbin"
 	"lashview/store"
 )
 
@@ -28,7 +29,7 @@ import (
 // and the view ends equal to a fresh scan.
 func TestThousandPutsByOtherProcesses(t *testing.T) {
 	const perWriter = 500
-	bin := lashviewBinary(t)
+	bin := testbin.Lashview(t)
 	root := fixture.Copy(t, "clean")
 	h := newHarness(t, root, Options{})
 

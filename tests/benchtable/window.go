@@ -19,6 +19,7 @@ import (
 // peak RSS of an empty Fyne window measured in the same run.
 func windowBench(n int) ([]result, error) {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
+		//lint:ignore ST1005 Xvfb is a program's name
 		return nil, fmt.Errorf("Xvfb is not installed")
 	}
 	work, err := os.MkdirTemp("", "lashview-winbench")

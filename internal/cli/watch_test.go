@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -17,20 +17,17 @@ import (
 
 	"lashview/internal/fixture"
 	"lashview/internal/syncbuf"
+	"lashview/internal/testbin"
 	"lashview/store"
 )
 
 // watchDeadline only turns a hang into a failure; nothing is timed.
 const watchDeadline = 90 * time.Second
 
-// watchBinary builds lashview into dir.
-func watchBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "lashview")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Remove()
+	os.Exit(code)
 }
 
 // watchProcess is a running `lashview watch`.
@@ -141,7 +138,7 @@ func putIDs(t *testing.T, bin, root string, files ...string) []string {
 
 // The built program, run as a process, with other processes writing.
 func TestWatchCommand(t *testing.T) {
-	bin := watchBinary(t, t.TempDir())
+	bin := testbin.Lashview(t)
 	t.Run("json", func(t *testing.T) { testWatchJSON(t, bin) })
 	t.Run("text", func(t *testing.T) { testWatchText(t, bin) })
 }
@@ -232,7 +229,7 @@ func TestWatchErrors(t *testing.T) {
 		{[]string{"watch", "--bogus"}, exitUsage, "flag provided but not defined"},
 	} {
 		var out, errb bytes.Buffer
-		code := runCLI(c.args, &cliEnv{stdout: &out, stderr: &errb, stdin: strings.NewReader("")})
+		code := Run(c.args, &Env{Stdout: &out, Stderr: &errb})
 		if code != c.code || !strings.Contains(errb.String(), c.says) || out.Len() != 0 {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q", c.args, code, errb.String(), out.String())
 		}

@@ -1,21 +1,34 @@
-package main
+package cli
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"lashview/store"
+	"lashview/internal/format"
 	"lashview/watcher"
 )
 
-func init() {
-	commands["watch"] = command{"[--store DIR] [--json]", "print the store's changes as they happen, until interrupted", runWatch}
+var watchCommand = &command{
+	name:  "watch",
+	usage: "[--store DIR] [--json]",
+	help:  "print the store's changes as they happen, until interrupted",
+	flags: func(fs *flag.FlagSet) action {
+		asJSON := fs.Bool("json", false, "one JSON object per line")
+		return action{run: func(c *call) int {
+			// SIGTERM too: a service manager or a script's `kill` stops a
+			// tail as cleanly as Ctrl-C.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runWatch(ctx, c, *asJSON)
+		}}
+	},
 }
 
 // watchRecord is one line of `watch --json`. event, id, time and reason are
@@ -34,44 +47,23 @@ type watchRecord struct {
 // watchTimeLayout is RFC 3339 with milliseconds.
 const watchTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-func runWatch(args []string, env *cliEnv) int {
-	fs, dir := newFlags("watch", env)
-	asJSON := fs.Bool("json", false, "one JSON object per line")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
-	}
-	if len(pos) > 0 {
-		return usageError(env, "watch", "unexpected argument %q", pos[0])
-	}
-	s, ok := openStore(env, "watch", *dir)
-	if !ok {
-		return exitProblems
-	}
-	// SIGTERM too: a service manager or a script's `kill` stops a tail as
-	// cleanly as Ctrl-C.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return watchStore(ctx, s, *asJSON, env)
-}
-
-// watchStore prints the store's changes until ctx ends (exit 0) or stdout
+// runWatch prints the store's changes until ctx ends (exit 0) or stdout
 // fails. Problems the watcher meets go to stderr; it keeps going.
-func watchStore(ctx context.Context, s *store.Store, asJSON bool, env *cliEnv) int {
-	w, res, err := watcher.New(ctx, s, watcher.Options{})
+func runWatch(ctx context.Context, c *call, asJSON bool) int {
+	w, res, err := watcher.New(ctx, c.store, watcher.Options{})
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitOK
 		}
-		return fail(env, "watch", err)
+		return c.fail(err)
 	}
 	defer w.Close()
 	// On stderr, so stdout stays events only; it also tells a script that
 	// changes from now on will be seen.
-	fmt.Fprintf(env.stderr, "lashview watch: watching %s (%d attachments); stop with Ctrl-C\n", w.Root(), len(res.Attachments))
+	fmt.Fprintf(c.env.Stderr, "lashview watch: watching %s (%d attachments); stop with Ctrl-C\n", w.Root(), len(res.Attachments))
 	print := printWatchText
 	if asJSON {
-		enc := json.NewEncoder(env.stdout)
+		enc := json.NewEncoder(c.env.Stdout)
 		enc.SetEscapeHTML(false)
 		print = func(_ io.Writer, e watcher.Event) error { return enc.Encode(watchRecordOf(e)) }
 	}
@@ -81,20 +73,14 @@ func watchStore(ctx context.Context, s *store.Store, asJSON bool, env *cliEnv) i
 			return exitOK
 		case b, ok := <-w.Batches():
 			if !ok {
-				return fail(env, "watch", errors.New("the watcher stopped"))
+				return c.fail(errors.New("the watcher stopped"))
 			}
 			if b.Err != nil {
-				errs := []error{b.Err}
-				if j, ok := b.Err.(interface{ Unwrap() []error }); ok {
-					errs = j.Unwrap()
-				}
-				for _, err := range errs {
-					fmt.Fprintf(env.stderr, "lashview watch: %v\n", err)
-				}
+				c.warnAll(b.Err)
 			}
 			for _, e := range b.Events {
-				if err := print(env.stdout, e); err != nil {
-					return fail(env, "watch", fmt.Errorf("write to stdout: %w", err))
+				if err := print(c.env.Stdout, e); err != nil {
+					return c.fail(fmt.Errorf("write to stdout: %w", err))
 				}
 			}
 		}
@@ -114,7 +100,7 @@ func watchRecordOf(e watcher.Event) watchRecord {
 
 // printWatchText writes one event as a line for a person:
 //
-//	14:03:05.123  added    <id>  ok  png 640×480  12.3 kB  "label"
+//	14:03:05.123  added    <id>  ok  png 640×480  12.3 KiB  "label"
 func printWatchText(out io.Writer, e watcher.Event) error {
 	at := e.Time.Local().Format("15:04:05.000")
 	var err error
@@ -136,7 +122,7 @@ func printWatchText(out io.Writer, e watcher.Event) error {
 		if a.Label != nil {
 			label = fmt.Sprintf("%q", *a.Label)
 		}
-		_, err = fmt.Fprintf(out, "%s  %-7s  %s  %s  %s  %s  %s\n", at, e.Kind, e.ID, a.Status, typ, HumanBytes(a.Size), label)
+		_, err = fmt.Fprintf(out, "%s  %-7s  %s  %s  %s  %s  %s\n", at, e.Kind, e.ID, a.Status, typ, format.Bytes(a.Size), label)
 	}
 	return err
 }

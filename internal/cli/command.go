@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"lashview/store"
+)
+
+// commands is every subcommand; help lists them by name. To add one, write
+// a file with its *command (see ls.go for the smallest) and add it here.
+var commands = []*command{
+	lsCommand,
+	putCommand,
+	getCommand,
+	labelCommand,
+	rmCommand,
+	restoreCommand,
+	verifyCommand,
+	doctorCommand,
+	watchCommand,
+	thumbsCommand,
+}
+
+// command is one subcommand. What every command does before its own work
+// (flags with --store, the argument count, ids, the store) is exec's.
+type command struct {
+	name  string
+	usage string // the arguments after the name, for help
+	help  string // one line, for help
+	args  argSpec
+	// makesStore: the store folder need not exist, the command makes it
+	// (put). Every other command fails when it is missing.
+	makesStore bool
+	// flags adds the command's own flags to fs and returns what runs once
+	// they are parsed.
+	flags func(fs *flag.FlagSet) action
+}
+
+// argSpec is what positional arguments a command takes.
+type argSpec struct {
+	min, max int // max < 0: no limit
+	// wrong is the usage error for too few or too many; when empty, the
+	// first argument past max is named as unexpected.
+	wrong string
+	// ids is how many leading arguments are attachment ids (< 0: all of
+	// them): they are parsed before the store is opened, and a bad one
+	// fails the command (exit 1).
+	ids int
+}
+
+// action is a command's work, given its parsed flags.
+type action struct {
+	// check, when set, says what is wrong with the flags' values (a usage
+	// error, found before the store is opened), or "".
+	check func() string
+	run   func(c *call) int
+}
+
+// call is one run of a command, past the preamble.
+type call struct {
+	env   *Env
+	cmd   *command
+	fs    *flag.FlagSet
+	args  []string   // the positional arguments
+	ids   []store.ID // the leading args.ids of them, parsed
+	store *store.Store
+}
+
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// exec is the preamble every command shares: it parses the flags (usage
+// errors exit 2), checks the arguments, parses the ids, opens the store,
+// then runs the command.
+func (cmd *command) exec(args []string, env *Env) int {
+	fs := flag.NewFlagSet("lashview "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	dir := fs.String("store", DefaultStore(), "the store `folder`")
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "usage: lashview %s %s\n", cmd.name, cmd.usage)
+		fs.PrintDefaults()
+	}
+	act := cmd.flags(fs)
+	pos, ok := parseFlags(fs, args)
+	if !ok {
+		return exitUsage
+	}
+	c := &call{env: env, cmd: cmd, fs: fs, args: pos}
+	if n := len(pos); n < cmd.args.min || cmd.args.max >= 0 && n > cmd.args.max {
+		if cmd.args.wrong == "" {
+			return c.usageError("unexpected argument %q", pos[cmd.args.max])
+		}
+		return c.usageError("%s", cmd.args.wrong)
+	}
+	n := cmd.args.ids
+	if n < 0 || n > len(pos) {
+		n = len(pos)
+	}
+	c.ids = make([]store.ID, 0, n)
+	for _, a := range pos[:n] {
+		id, err := store.ParseID(a)
+		if err != nil {
+			return c.fail(err)
+		}
+		c.ids = append(c.ids, id)
+	}
+	if act.check != nil {
+		if problem := act.check(); problem != "" {
+			return c.usageError("%s", problem)
+		}
+	}
+	if cmd.makesStore {
+		c.store = store.New(*dir)
+	} else if c.store, ok = openStore(c, *dir); !ok {
+		return exitProblems
+	}
+	return act.run(c)
+}
+
+// parseFlags parses args, allowing flags after positional arguments
+// ("lashview put a.png --label x"). It returns false on a usage error,
+// which it has reported.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, true
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// isSet reports whether the flag called name was given.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// openStore returns the store at dir, or reports that it does not exist.
+func openStore(c *call, dir string) (*store.Store, bool) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		fmt.Fprintf(c.env.Stderr, "lashview %s: there is no store at %s (the folder does not exist)\n", c.cmd.name, dir)
+		return nil, false
+	case err != nil:
+		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, dir, err)
+		return nil, false
+	case !fi.IsDir():
+		fmt.Fprintf(c.env.Stderr, "lashview %s: %s is not a folder\n", c.cmd.name, dir)
+		return nil, false
+	}
+	return store.New(dir), true
+}
+
+// usageError reports a wrong call and returns the usage exit code.
+func (c *call) usageError(format string, a ...any) int {
+	fmt.Fprintf(c.env.Stderr, "lashview %s: %s\n", c.cmd.name, fmt.Sprintf(format, a...))
+	fmt.Fprintf(c.env.Stderr, "usage: lashview %s %s\n", c.cmd.name, c.cmd.usage)
+	return exitUsage
+}
+
+// fail reports an operation's error in words and returns exit code 1.
+func (c *call) fail(err error) int {
+	c.warn(err)
+	return exitProblems
+}
+
+// failAll is fail for an error that may join several (errors.Join): one
+// line each.
+func (c *call) failAll(err error) int {
+	c.warnAll(err)
+	return exitProblems
+}
+
+// warnAll is warn for an error that may join several: one line each.
+func (c *call) warnAll(err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		c.warn(e)
+	}
+}
+
+// warn reports a problem on stderr, named after the command, and goes on.
+func (c *call) warn(err error) {
+	fmt.Fprintf(c.env.Stderr, "lashview %s: %v\n", c.cmd.name, err)
+}
+
+// interruptible returns a context cancelled by Ctrl-C, so a long verify or
+// doctor stops between files rather than mid-rename.
+func interruptible() (context.Context, func()) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
