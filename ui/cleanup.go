@@ -39,7 +39,6 @@ type cleanupView struct {
 	items []cleanupItem // the preview, by id
 	size  int64
 	gen   int // bumps on every computation: a late result is dropped
-	busy  bool
 }
 
 // cleanupItem is one blob lash would reclaim, and why.
