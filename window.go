@@ -20,15 +20,16 @@ const (
 	exitUsage = 2
 )
 
-// runWindow opens the window on storeDir (from --store), else the last
-// store used, else the default store, and returns when it is closed.
+// runWindow opens the window on the --store folder, else the last store
+// used, else the default store, with lash's sessions at --sessions (else
+// beside the store), and returns when it is closed.
 //
 // LASHVIEW_PROBE=first|scroll|empty (with LASHVIEW_PROBE_START, the Unix
 // time in nanoseconds the harness started the process) makes the window
 // report its benchmark measurements on stderr; see ui.Probe.
-func runWindow(storeDir string) int {
+func runWindow(args cli.WindowArgs) int {
 	fynecache.Unsetenv()
-	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: storeDir}
+	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: args.Store, Sessions: args.Sessions}
 	report := func(s string) { fmt.Fprintln(os.Stderr, "lashview probe:", s) }
 	switch mode := os.Getenv("LASHVIEW_PROBE"); mode {
 	case "":

@@ -153,27 +153,34 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
-// OpenStore opens the store at root as the sessions at src describe it:
-// when any of them is of a schema only lash alpha.87 or later writes (or
-// they live in PostgreSQL, which only such a lash uses), a blob without a
-// sidecar is blob-only and lashview writes no sidecar there. A session
-// database that cannot be read proves nothing; the store is then judged
-// from its own files, and the error says which databases failed (the store
-// is still returned, ready to use).
-func OpenStore(root string, src Source) (*store.Store, error) {
+// StoreOptions is what the sessions at src tell the store: whether any of
+// them is of a schema only lash alpha.87 or later writes (or they live in
+// PostgreSQL, which only such a lash uses), so a blob without a sidecar is
+// blob-only and lashview writes no sidecar there. A session database that
+// cannot be read proves nothing; the error names it, and the options are
+// still what the readable ones say.
+func StoreOptions(src Source) (store.Options, error) {
 	var opt store.Options
-	var unread error
+	var err error
 	if src.IsPostgres() {
 		opt.NewerLash = true
 	} else if src.Dir != "" {
-		opt.NewerLash, unread = NewerLashWrites(src.Dir)
+		opt.NewerLash, err = NewerLashWrites(src.Dir)
+		if err != nil {
+			err = fmt.Errorf("some session databases in %s could not be read, so the store is judged from its own files: %w", src.Dir, err)
+		}
 	}
+	return opt, err
+}
+
+// OpenStore opens the store at root as the sessions at src describe it
+// (StoreOptions). When some session databases could not be read, the store
+// is returned ready to use together with that error.
+func OpenStore(root string, src Source) (*store.Store, error) {
+	opt, unread := StoreOptions(src)
 	s, err := store.Open(root, opt)
 	if err != nil {
 		return nil, err
 	}
-	if unread != nil {
-		return s, fmt.Errorf("some session databases in %s could not be read, so the store is judged from its own files: %w", src.Dir, unread)
-	}
-	return s, nil
+	return s, unread
 }

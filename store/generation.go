@@ -75,13 +75,20 @@ func (a *Attachment) CanLabel() error {
 // create), and judges which generation writes into it from the store
 // itself and opt.Sessions.
 func Open(root string, opt Options) (*Store, error) {
-	s := New(root)
-	s.newerLash = opt.NewerLash
+	s := NewWith(root, opt)
 	if err := s.checkRoot(); err != nil {
 		return nil, err
 	}
 	s.contents()
 	return s, nil
+}
+
+// NewWith returns the store at root, which need not exist yet (a put makes
+// it), judged with opt as Open judges it. It does no I/O.
+func NewWith(root string, opt Options) *Store {
+	s := New(root)
+	s.newerLash = opt.NewerLash
+	return s
 }
 
 // storeContents is what a look at a store's prefix folders found: whether

@@ -161,12 +161,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar, 
 	final := s.layout.Blob(id)
 	if s.healthyBlob(final, id, n) {
 		os.Remove(tmpName)
-		// As newer lash does: a collector that listed the store before
-		// this put sees a fresh blob and spares it.
-		now := time.Now()
-		if err := os.Chtimes(final, now, now); err != nil {
+		if err := s.touch(id); err != nil {
 			renamed = true
-			return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: final, Err: cause(err)}
+			return Sidecar{}, err
 		}
 	} else if err := os.Rename(tmpName, final); err != nil {
 		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: final, Err: renameCause(err)}
@@ -183,6 +180,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar, 
 		return Sidecar{}, err
 	}
 	return meta, nil
+}
+
+// touch refreshes the modification time of the id's blob, as newer lash
+// does on a put of bytes it already holds: a collector that listed the
+// store before the put then sees a fresh blob and spares it.
+func (s *Store) touch(id ID) error {
+	now := time.Now()
+	if err := os.Chtimes(s.layout.Blob(id), now, now); err != nil {
+		return &Error{Kind: ErrIo, ID: id, Path: s.layout.Blob(id), Err: cause(err)}
+	}
+	return nil
 }
 
 // healthyBlob reports whether the blob at path is a non-empty regular file

@@ -53,6 +53,10 @@ func (s *Store) PutFile(ctx context.Context, path string, opt PutFileOptions) (S
 		var sum [sha256.Size]byte
 		h.Sum(sum[:0])
 		if a, ok := s.Examine(IDOf(sum)); ok && a.HasBlob && a.Status == StatusOK {
+			// Kept, but put all the same as far as lash's collector sees.
+			if err := s.touch(a.ID); err != nil {
+				return Sidecar{}, nil, err
+			}
 			if opt.Progress != nil {
 				opt.Progress(fi.Size())
 			}

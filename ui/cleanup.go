@@ -254,11 +254,11 @@ func (c *cleanupView) show(ix *sessions.Index, sw sessions.Sweep, err error) {
 func reclaimWhy(uses []sessions.Use) string {
 	for _, u := range uses {
 		if u.Manifest && !u.Committed {
-			return fmt.Sprintf("an old intent of %s, never committed", sessionName(u.Session))
+			return fmt.Sprintf("an old intent of %s, never committed", u.Session.Title())
 		}
 	}
 	if len(uses) > 0 {
-		return "shown by " + sessionName(uses[0].Session) + " without a manifest row"
+		return "shown by " + uses[0].Session.Title() + " without a manifest row"
 	}
 	return "no session names it"
 }

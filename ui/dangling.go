@@ -82,7 +82,7 @@ func (h *healthView) showDangling() int {
 			if !d.Committed {
 				how = "only an intent"
 			}
-			held = append(held, fmt.Sprintf("%s (%s)", sessionName(d.Session), how))
+			held = append(held, fmt.Sprintf("%s (%s)", d.Session.Title(), how))
 		}
 		text := "• " + string(id)
 		if m, ok := r.ix.Meta(id); ok && m.Labelled && strings.TrimSpace(m.Label) != "" {

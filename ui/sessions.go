@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -145,6 +146,15 @@ func (r *refView) label(id store.ID) (string, bool) {
 	return m.Label, true
 }
 
+// holders are the titles of the sessions holding id (none while they are
+// unknown).
+func (r *refView) holders(id store.ID) []string {
+	if r.ix == nil {
+		return nil
+	}
+	return r.ix.Holders(id)
+}
+
 // uses is what the sessions say about id (nil while they are unknown).
 func (r *refView) uses(id store.ID) []sessions.Use {
 	if r.ix == nil {
@@ -180,51 +190,8 @@ func (r *refView) note() string {
 	return s
 }
 
-// sessionName is what a person calls a session: its name, else its id,
-// else its file.
-func sessionName(s *sessions.Session) string {
-	switch {
-	case s == nil:
-		return "?"
-	case s.Name != "":
-		return s.Name
-	case s.ID != "":
-		return s.ID
-	}
-	return s.File
-}
-
 // sessionKey tells sessions apart in the filter and its preference.
 func sessionKey(s *sessions.Session) string { return s.File + "|" + s.ID }
-
-// useNames are the distinct names of the sessions holding id, in order.
-func (r *refView) useNames(id store.ID) []string {
-	var names []string
-	for _, u := range r.uses(id) {
-		n := sessionName(u.Session)
-		if !contains(names, n) {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// usedBy is "used by 3 sessions: tidal-cove, …".
-func usedBy(names []string) string {
-	if len(names) == 1 {
-		return "used by 1 session: " + names[0]
-	}
-	return fmt.Sprintf("used by %d sessions: %s", len(names), strings.Join(names, ", "))
-}
 
 // unreferenced are the ids of the catalog no session names, and their size.
 func (r *refView) unreferenced() (ids []store.ID, size int64) {
@@ -263,7 +230,7 @@ func (r *refView) fillScope() {
 		}
 		for i := range r.ix.Sessions {
 			s := &r.ix.Sessions[i]
-			name := sessionName(s)
+			name := s.Title()
 			if len([]rune(name)) > 28 {
 				name = string([]rune(name)[:27]) + "…"
 			}
@@ -405,12 +372,12 @@ func (r *refView) askBeforeTrash(ids []store.ID, size int64, what string, move f
 	var names []string
 	held := 0
 	for _, id := range ids {
-		ns := r.useNames(id)
+		ns := r.holders(id)
 		if len(ns) > 0 {
 			held++
 		}
 		for _, n := range ns {
-			if !contains(names, n) {
+			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}
 		}
@@ -418,11 +385,11 @@ func (r *refView) askBeforeTrash(ids []store.ID, size int64, what string, move f
 	if held == 0 {
 		return false
 	}
-	subject := what + " is " + usedBy(names)
+	subject := what + " is " + sessions.UsedBy(names)
 	if len(ids) > 1 {
-		subject = fmt.Sprintf("%s of %s are %s", thousands(held), what, usedBy(names))
+		subject = fmt.Sprintf("%s of %s are %s", thousands(held), what, sessions.UsedBy(names))
 		if held == len(ids) {
-			subject = fmt.Sprintf("%s are %s", what, usedBy(names))
+			subject = fmt.Sprintf("%s are %s", what, sessions.UsedBy(names))
 		}
 	}
 	msg := widget.NewLabel(fmt.Sprintf("%s.\n\nThose sessions will fail to show what is gone. Move %s (%s) to the Trash all the same?\n\nUndo (Ctrl+Z) or lashview restore brings them back.",

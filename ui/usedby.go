@@ -71,7 +71,7 @@ func (u *usedBySection) show(id store.ID) {
 	}
 	if m, ok := r.ix.Meta(id); ok && m.Labelled && m.Session != nil {
 		if a, ok := u.b.cat.get(id); ok && a.Label == nil && !a.HasSidecar {
-			u.list.Add(dim(fmt.Sprintf("The label is the one session %s gives it; the store keeps none.", sessionName(m.Session))))
+			u.list.Add(dim(fmt.Sprintf("The label is the one session %s gives it; the store keeps none.", m.Session.Title())))
 		}
 	}
 	for i, use := range uses {
@@ -87,7 +87,7 @@ func (u *usedBySection) show(id store.ID) {
 // message.
 func (u *usedBySection) useRow(use sessions.Use) fyne.CanvasObject {
 	s := use.Session
-	name := widget.NewHyperlink(sessionName(s), nil)
+	name := widget.NewHyperlink(s.Title(), nil)
 	name.Wrapping = fyne.TextWrapBreak
 	key := scopeSession + sessionKey(s)
 	name.OnTapped = func() { u.b.refs.setScope(key) }

@@ -25,10 +25,16 @@ type Env struct {
 	// StdoutTTY says stdout is a terminal: long commands then draw a
 	// progress line on stderr.
 	StdoutTTY bool
-	// Window opens the window on the store folder named by --store ("" when
-	// it was not given) and returns the exit code once it closes. Without
-	// it, calling lashview with no subcommand is a usage error.
-	Window func(storeDir string) int
+	// Window opens the window with the --store and --sessions values (""
+	// when not given) and returns the exit code once it closes. Without it,
+	// calling lashview with no subcommand is a usage error.
+	Window func(WindowArgs) int
+}
+
+// WindowArgs are the window's flags.
+type WindowArgs struct {
+	Store    string // --store: the store folder
+	Sessions string // --sessions: lash's sessions folder or postgres:// URL
 }
 
 // Stdio is the process's own surroundings, without a window.
@@ -73,11 +79,13 @@ func Run(args []string, env *Env) int {
 	return runWindow(args, env)
 }
 
-// runWindow takes the window's one flag, --store, and opens the window.
+// runWindow takes the window's flags, --store and --sessions, and opens
+// the window.
 func runWindow(args []string, env *Env) int {
 	fs := flag.NewFlagSet("lashview ", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	dir := fs.String("store", DefaultStore(), "the store `folder`")
+	sess := sessionsFlag(fs)
 	fs.Usage = func() {
 		// As a subcommand's usage line, with no name and no arguments.
 		fmt.Fprintf(env.Stderr, "usage: lashview  \n")
@@ -91,18 +99,19 @@ func runWindow(args []string, env *Env) int {
 		printHelp(env.Stderr)
 		return exitUsage
 	}
-	storeDir := ""
+	var w WindowArgs
 	if isSet(fs, "store") {
-		storeDir = *dir
+		w.Store = *dir
 	}
-	return env.Window(storeDir)
+	w.Sessions = *sess
+	return env.Window(w)
 }
 
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "lashview: browse and look after a lash attachment store")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "usage:")
-	fmt.Fprintln(w, "  lashview [--store DIR]                 open the window")
+	fmt.Fprintln(w, "  lashview [--store DIR] [--sessions S]   open the window")
 	cmds := make([]*command, len(commands))
 	copy(cmds, commands)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
@@ -111,6 +120,7 @@ func printHelp(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "The default store is $LASH_HOME/attachments, else ~/.lash/attachments (now: %s).\n", DefaultStore())
+	fmt.Fprintln(w, "Every command takes --sessions S, where lash's sessions are: a folder or a postgres:// URL (else $LASH_POSTGRES_DATABASE_URL, else the sessions folder beside the store).")
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 failure or problems found, 2 usage error.")
 }
 

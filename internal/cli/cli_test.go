@@ -84,7 +84,7 @@ func TestWindowTakesOnlyStore(t *testing.T) {
 	} {
 		var out, errb bytes.Buffer
 		opened, got := false, ""
-		env := &Env{Stdout: &out, Stderr: &errb, Window: func(d string) int { opened, got = true, d; return 0 }}
+		env := &Env{Stdout: &out, Stderr: &errb, Window: func(w WindowArgs) int { opened, got = true, w.Store; return 0 }}
 		code := Run(c.args, env)
 		if code != c.code || opened != c.window || got != c.store || !strings.Contains(out.String()+errb.String(), c.says) {
 			t.Errorf("%q: exit %d, window %v on %q, output %q %q; want exit %d, window %v on %q, saying %q",

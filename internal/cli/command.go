@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 
+	"lashview/sessions"
 	"lashview/store"
 )
 
@@ -24,6 +25,8 @@ var commands = []*command{
 	doctorCommand,
 	watchCommand,
 	thumbsCommand,
+	refsCommand,
+	gcCommand,
 }
 
 // command is one subcommand. What every command does before its own work
@@ -69,6 +72,12 @@ type call struct {
 	args  []string   // the positional arguments
 	ids   []store.ID // the leading args.ids of them, parsed
 	store *store.Store
+	// sessions is where lash's sessions are (--sessions, else beside the
+	// store); index reads them once, when a command asks.
+	sessions sessions.Source
+	ix       *sessions.Index
+	ixErr    error
+	ixRead   bool
 }
 
 // lookup returns the command called name, or nil.
@@ -88,6 +97,7 @@ func (cmd *command) exec(args []string, env *Env) int {
 	fs := flag.NewFlagSet("lashview "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	dir := fs.String("store", DefaultStore(), "the store `folder`")
+	sess := sessionsFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "usage: lashview %s %s\n", cmd.name, cmd.usage)
 		fs.PrintDefaults()
@@ -121,12 +131,43 @@ func (cmd *command) exec(args []string, env *Env) int {
 			return c.usageError("%s", problem)
 		}
 	}
+	src, err := sessions.Locate(*sess, *dir)
+	if err != nil {
+		return c.fail(err)
+	}
+	c.sessions = src
+	opt, unread := sessions.StoreOptions(src)
+	if unread != nil {
+		c.warn(unread)
+	}
 	if cmd.makesStore {
-		c.store = store.New(*dir)
-	} else if c.store, ok = openStore(c, *dir); !ok {
+		c.store = store.NewWith(*dir, opt)
+	} else if c.store, ok = openStore(c, *dir, opt); !ok {
 		return exitProblems
 	}
 	return act.run(c)
+}
+
+// sessionsFlag adds --sessions to fs.
+func sessionsFlag(fs *flag.FlagSet) *string {
+	return fs.String("sessions", "", "lash's session databases: a `folder` or a postgres:// URL (default: $LASH_POSTGRES_DATABASE_URL, else the sessions folder beside the store)")
+}
+
+// index reads lash's sessions once. A sessions folder that does not exist
+// is no error: there are no sessions (found says which).
+func (c *call) index() (ix *sessions.Index, found bool, err error) {
+	if !c.ixRead {
+		c.ixRead = true
+		if !c.sessions.IsPostgres() {
+			if _, serr := os.Stat(c.sessions.Dir); errors.Is(serr, os.ErrNotExist) {
+				return nil, false, nil
+			}
+		}
+		ctx, stop := interruptible()
+		defer stop()
+		c.ix, c.ixErr = sessions.Open(ctx, c.sessions)
+	}
+	return c.ix, c.ix != nil, c.ixErr
 }
 
 // parseFlags parses args, allowing flags after positional arguments
@@ -162,7 +203,7 @@ func isSet(fs *flag.FlagSet, name string) bool {
 }
 
 // openStore returns the store at dir, or reports that it does not exist.
-func openStore(c *call, dir string) (*store.Store, bool) {
+func openStore(c *call, dir string, opt store.Options) (*store.Store, bool) {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -175,7 +216,12 @@ func openStore(c *call, dir string) (*store.Store, bool) {
 		fmt.Fprintf(c.env.Stderr, "lashview %s: %s is not a folder\n", c.cmd.name, dir)
 		return nil, false
 	}
-	return store.New(dir), true
+	s, err := store.Open(dir, opt)
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, dir, err)
+		return nil, false
+	}
+	return s, true
 }
 
 // usageError reports a wrong call and returns the usage exit code.

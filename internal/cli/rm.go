@@ -6,20 +6,44 @@ import (
 	"path/filepath"
 	"strings"
 
+	"lashview/sessions"
 	"lashview/store"
 )
 
 var rmCommand = &command{
 	name:  "rm",
-	usage: "[--store DIR] ID...",
-	help:  "move attachments to the Trash (undo: lashview restore)",
+	usage: "[--store DIR] [--force] ID...",
+	help:  "move attachments to the Trash (undo: lashview restore); refuses what a lash session uses unless --force",
 	args:  argSpec{min: 1, max: -1, wrong: "name at least one attachment id", ids: -1},
-	flags: func(*flag.FlagSet) action { return action{run: runRm} },
+	flags: func(fs *flag.FlagSet) action {
+		force := fs.Bool("force", false, "move them even when lash sessions use them")
+		return action{run: func(c *call) int { return runRm(c, *force) }}
+	},
 }
 
 // runRm moves the attachments to the Trash and says what went where; what
-// it moved stays moved when another one fails.
-func runRm(c *call) int {
+// it moved stays moved when another one fails. Without force it first
+// refuses, moving nothing, when a lash session holds any of them.
+func runRm(c *call, force bool) int {
+	if !force {
+		ix, _, err := c.index()
+		if err != nil {
+			return c.fail(fmt.Errorf("lash's sessions at %s could not be read, so whether they use these attachments is unknown; nothing is moved (--force moves them all the same): %w", c.sessions, err))
+		}
+		if ix != nil {
+			if len(ix.Problems) > 0 {
+				return c.fail(fmt.Errorf("%d session databases could not be read (%v), so whether they use these attachments is unknown; nothing is moved (--force moves them all the same)", len(ix.Problems), ix.Problems[0]))
+			}
+			if held := holdersOf(ix, c.ids); len(held) > 0 {
+				for _, id := range c.ids {
+					if names := held[id]; names != nil {
+						c.warn(fmt.Errorf("%s is %s", id, sessions.UsedBy(names)))
+					}
+				}
+				return c.fail(fmt.Errorf("nothing is moved: those sessions would fail to show what is gone (--force moves them all the same)"))
+			}
+		}
+	}
 	ctx, stop := interruptible()
 	defer stop()
 	batch, err := c.store.Trash(ctx, c.ids, store.TrashOptions{})
