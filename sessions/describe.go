@@ -29,7 +29,9 @@ func Describe(a store.Attachment, ix *Index) Description {
 		d.Source = SourceSidecar
 		return d
 	}
-	if ix == nil {
+	if ix == nil || a.HasSidecar {
+		// A sidecar lash cannot read is a problem to show, not to paper
+		// over with what a session says.
 		return d
 	}
 	m, ok := ix.Meta(a.ID)
@@ -40,9 +42,18 @@ func Describe(a store.Attachment, ix *Index) Description {
 	if m.Width > 0 && m.Height > 0 {
 		d.Width, d.Height = m.Width, m.Height
 	}
-	if m.Labelled && !m.Tombstoned && d.Label == nil {
-		l := m.Label
+	if l, ok := ix.Label(a.ID); ok && d.Label == nil {
 		d.Label = &l
 	}
 	return d
+}
+
+// Label is the label the newest reference in a live node gives id; false
+// when none does (a tombstoned node is hidden from lash's reads).
+func (ix *Index) Label(id store.ID) (string, bool) {
+	m, ok := ix.Meta(id)
+	if !ok || !m.Labelled || m.Tombstoned {
+		return "", false
+	}
+	return m.Label, true
 }

@@ -139,11 +139,7 @@ func (r *refView) label(id store.ID) (string, bool) {
 	if r.ix == nil {
 		return "", false
 	}
-	m, ok := r.ix.Meta(id)
-	if !ok || !m.Labelled {
-		return "", false
-	}
-	return m.Label, true
+	return r.ix.Label(id)
 }
 
 // holders are the titles of the sessions holding id (none while they are
