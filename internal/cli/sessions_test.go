@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"lashview/internal/pgtest"
 	"lashview/internal/storecases"
 )
 
@@ -95,83 +96,132 @@ func TestLsFromSessions(t *testing.T) {
 		t.Run(set, func(t *testing.T) {
 			home := storecases.CopyHome(t, set)
 			before := dbSums(t, filepath.Join(home, "sessions"))
-			want := readExpected(t, set)
-			code, out, errOut := cli(t, "ls", "--json", "--store", filepath.Join(home, "attachments"))
-			if code != exitOK {
-				t.Fatalf("ls: exit %d: %s", code, errOut)
-			}
-			got := map[string]lsRecord{}
-			sc := bufio.NewScanner(strings.NewReader(out))
-			sc.Buffer(nil, 1<<20)
-			for sc.Scan() {
-				var r lsRecord
-				if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-					t.Fatalf("%v: %s", err, sc.Text())
-				}
-				got[r.ID] = r
-			}
-			if len(got) != len(want.Attachments) {
-				t.Errorf("ls listed %d ids, expected.json has %d", len(got), len(want.Attachments))
-			}
-			for id, w := range want.Attachments {
-				g, ok := got[id]
-				if !ok {
-					t.Errorf("%s: not listed", id[:12])
-					continue
-				}
-				wantGen := "missing"
-				if w.Generation != nil {
-					wantGen = map[string]string{"g1": "sidecar", "g3": "blob-only", "g4": "blob-only"}[*w.Generation]
-				}
-				gotGen := "missing"
-				if g.Generation != nil {
-					gotGen = *g.Generation
-				}
-				if gotGen != wantGen || g.Status != w.Status {
-					t.Errorf("%s: %s %s, want %s %s", id[:12], gotGen, g.Status, wantGen, w.Status)
-				}
-				if str(g.MediaType) != str(w.MediaType) || (w.MediaType != nil && str(g.MetaSource) != w.MetaSource) {
-					t.Errorf("%s: media type %s from %s, want %s from %s", id[:12], str(g.MediaType), str(g.MetaSource), str(w.MediaType), w.MetaSource)
-				}
-				if str(g.Label) != str(w.Label) {
-					t.Errorf("%s: label %s, want %s", id[:12], str(g.Label), str(w.Label))
-				}
-				if w.ByteLen != nil && (g.ByteLen == nil || *g.ByteLen != *w.ByteLen) {
-					t.Errorf("%s: byte_len %v, want %d", id[:12], g.ByteLen, *w.ByteLen)
-				}
-				// Pixels only where the sidecar or a reference gives them;
-				// where the bytes say too, they agree.
-				if w.Width != nil && (g.Width == nil || *g.Width != *w.Width || *g.Height != *w.Height) {
-					t.Errorf("%s: %v×%v pixels, want %d×%d", id[:12], g.Width, g.Height, *w.Width, *w.Height)
-				}
-				if len(g.Sessions) != len(w.Sessions) {
-					t.Errorf("%s: %d sessions, want %d", id[:12], len(g.Sessions), len(w.Sessions))
-					continue
-				}
-				for i, ws := range w.Sessions {
-					gs := g.Sessions[i]
-					if gs.File != ws.File || gs.SessionID != ws.SessionID || gs.SessionName != ws.SessionName ||
-						gs.Manifest != ws.Manifest || gs.Committed != ws.Committed || str(gs.OwnerKind) != str(ws.OwnerKind) ||
-						fmt.Sprint(deref(gs.IntentAtMs)) != fmt.Sprint(deref(ws.IntentAtMs)) || gs.Graph != ws.Graph ||
-						!slices.Equal(gs.Labels, nonNil(ws.Labels)) {
-						t.Errorf("%s session %d:\n got %+v\nwant %+v", id[:12], i, gs, ws)
-					}
-					if len(gs.Messages) != len(ws.Messages) {
-						t.Errorf("%s session %d: %d messages, want %d", id[:12], i, len(gs.Messages), len(ws.Messages))
-						continue
-					}
-					for k, wm := range ws.Messages {
-						gm := gs.Messages[k]
-						if gm.NodeID != wm.NodeID || gm.Role != wm.Role || gm.Tombstoned != wm.Tombstoned || gm.Text != wm.Text {
-							t.Errorf("%s message %d: %+v, want %+v", id[:12], k, gm, wm)
-						}
-					}
-				}
-			}
+			checkLs(t, set, false, "--store", filepath.Join(home, "attachments"))
 			if after := dbSums(t, filepath.Join(home, "sessions")); !mapsEqual(before, after) {
 				t.Error("ls changed a session database")
 			}
 		})
+	}
+}
+
+// TestPostgresSessions: with --sessions naming a PostgreSQL database that
+// holds alpha111's sessions (postgres.sql, in a private server), ls, refs
+// and gc say what they say with the SQLite files, file names aside.
+func TestPostgresSessions(t *testing.T) {
+	tempXDG(t)
+	sock := pgtest.Start(t)
+	pgtest.Psql(t, sock, "postgres", "-c", "CREATE DATABASE lash")
+	pgtest.Psql(t, sock, "lash", "-f", filepath.Join(storecases.Shared(t), "lash-sessions", "postgres.sql"))
+	url := pgtest.URL(sock, "lash")
+	home := storecases.CopyHome(t, "alpha111")
+	// Only the database speaks: the SQLite sessions are moved away.
+	if err := os.Rename(filepath.Join(home, "sessions"), filepath.Join(home, "sessions.away")); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(home, "attachments")
+	checkLs(t, "alpha111", true, "--store", root, "--sessions", url)
+	code, out, errOut := cli(t, "refs", "--store", root, "--sessions", url, "237c1f1dddc4eff3c0ab304590d4283831f6dae789315e4eebc4a2ff3c20ac11")
+	if code != exitOK || !strings.Contains(out, "used by 2 sessions: tidal-cove") {
+		t.Errorf("refs: exit %d, %q %q", code, out, errOut)
+	}
+	ageBlobs(t, root)
+	e := readExpected(t, "alpha111")
+	code, out, errOut = cli(t, "gc", "--dry-run", "--json", "--grace", graceAt(e), "--store", root, "--sessions", url)
+	var got []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var r gcRecord
+		json.Unmarshal(sc.Bytes(), &r)
+		got = append(got, r.ID)
+	}
+	if code != exitOK || !slices.Equal(got, slices.Sorted(slices.Values(e.LashGC.Reclaimable))) {
+		t.Errorf("gc --dry-run with Postgres: exit %d, %v, %s", code, got, errOut)
+	}
+	// Postgres is only ever newer lash's: the store is blob-only.
+	if code, _, errOut := cli(t, "label", "--store", root, "--sessions", url, "237c1f1dddc4eff3c0ab304590d4283831f6dae789315e4eebc4a2ff3c20ac11", "x"); code != exitProblems || !strings.Contains(errOut, "session databases") {
+		t.Errorf("label: exit %d, %q", code, errOut)
+	}
+}
+
+// checkLs runs ls --json with args and compares every line with the set's
+// expected.json (session file names too, unless noFiles).
+func checkLs(t *testing.T, set string, noFiles bool, args ...string) {
+	t.Helper()
+	want := readExpected(t, set)
+	code, out, errOut := cli(t, append([]string{"ls", "--json"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("ls: exit %d: %s", code, errOut)
+	}
+	got := map[string]lsRecord{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r lsRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		got[r.ID] = r
+	}
+	if len(got) != len(want.Attachments) {
+		t.Errorf("ls listed %d ids, expected.json has %d", len(got), len(want.Attachments))
+	}
+	for id, w := range want.Attachments {
+		g, ok := got[id]
+		if !ok {
+			t.Errorf("%s: not listed", id[:12])
+			continue
+		}
+		wantGen := "missing"
+		if w.Generation != nil {
+			wantGen = map[string]string{"g1": "sidecar", "g3": "blob-only", "g4": "blob-only"}[*w.Generation]
+		}
+		gotGen := "missing"
+		if g.Generation != nil {
+			gotGen = *g.Generation
+		}
+		if gotGen != wantGen || g.Status != w.Status {
+			t.Errorf("%s: %s %s, want %s %s", id[:12], gotGen, g.Status, wantGen, w.Status)
+		}
+		if str(g.MediaType) != str(w.MediaType) || (w.MediaType != nil && str(g.MetaSource) != w.MetaSource) {
+			t.Errorf("%s: media type %s from %s, want %s from %s", id[:12], str(g.MediaType), str(g.MetaSource), str(w.MediaType), w.MetaSource)
+		}
+		if str(g.Label) != str(w.Label) {
+			t.Errorf("%s: label %s, want %s", id[:12], str(g.Label), str(w.Label))
+		}
+		if w.ByteLen != nil && (g.ByteLen == nil || *g.ByteLen != *w.ByteLen) {
+			t.Errorf("%s: byte_len %v, want %d", id[:12], g.ByteLen, *w.ByteLen)
+		}
+		// Pixels only where the sidecar or a reference gives them;
+		// where the bytes say too, they agree.
+		if w.Width != nil && (g.Width == nil || *g.Width != *w.Width || *g.Height != *w.Height) {
+			t.Errorf("%s: %v×%v pixels, want %d×%d", id[:12], g.Width, g.Height, *w.Width, *w.Height)
+		}
+		if len(g.Sessions) != len(w.Sessions) {
+			t.Errorf("%s: %d sessions, want %d", id[:12], len(g.Sessions), len(w.Sessions))
+			continue
+		}
+		for i, ws := range w.Sessions {
+			gs := g.Sessions[i]
+			if noFiles {
+				ws.File = ""
+			}
+			if gs.File != ws.File || gs.SessionID != ws.SessionID || gs.SessionName != ws.SessionName ||
+				gs.Manifest != ws.Manifest || gs.Committed != ws.Committed || str(gs.OwnerKind) != str(ws.OwnerKind) ||
+				fmt.Sprint(deref(gs.IntentAtMs)) != fmt.Sprint(deref(ws.IntentAtMs)) || gs.Graph != ws.Graph ||
+				!slices.Equal(gs.Labels, nonNil(ws.Labels)) {
+				t.Errorf("%s session %d:\n got %+v\nwant %+v", id[:12], i, gs, ws)
+			}
+			if len(gs.Messages) != len(ws.Messages) {
+				t.Errorf("%s session %d: %d messages, want %d", id[:12], i, len(gs.Messages), len(ws.Messages))
+				continue
+			}
+			for k, wm := range ws.Messages {
+				gm := gs.Messages[k]
+				if gm.NodeID != wm.NodeID || gm.Role != wm.Role || gm.Tombstoned != wm.Tombstoned || gm.Text != wm.Text {
+					t.Errorf("%s message %d: %+v, want %+v", id[:12], k, gm, wm)
+				}
+			}
+		}
 	}
 }
 
