@@ -35,6 +35,7 @@ var target = map[string]string{
 	"BenchmarkWindowScrollPeakRSS":   "< 400 MB peak RSS",
 	"BenchmarkThumbnails/photo":      "≥ 2× vipsthumbnail",
 	"BenchmarkThumbnails/screenshot": "≥ 2× vipsthumbnail",
+	"BenchmarkLoad":                  "every reference of 200 sessions ≤ 2× the sqlite3 shell",
 }
 
 type result struct {
@@ -49,7 +50,7 @@ func isRatio(unit string) bool {
 
 func main() {
 	out := flag.String("out", "docs/benchmarks.md", "the Markdown file to write")
-	pkgs := flag.String("pkgs", "./store/ ./thumbs/ ./watcher/ ./ui/...", "the packages whose benchmarks run")
+	pkgs := flag.String("pkgs", "./store/ ./thumbs/ ./watcher/ ./sessions/ ./ui/...", "the packages whose benchmarks run")
 	bench := flag.String("bench", "^Benchmark[^Z]", "which benchmarks (-bench of go test)")
 	windowN := flag.Int("window", 100_000, "attachments in the window benchmark's store (0: skip it)")
 	flag.Parse()
