@@ -61,9 +61,10 @@ check:
 	$(GO) run $(STATICCHECK) ./...
 
 # bench runs every benchmark against its same-run baseline and writes
-# docs/benchmarks.md (vipsthumbnail and sha256sum are the outside baselines).
+# docs/benchmarks.md (vipsthumbnail, sha256sum and the sqlite3 shell are the
+# outside baselines).
 bench: deps test-deps
-	@./.ci/install-packages libvips-tools coreutils
+	@./.ci/install-packages libvips-tools coreutils sqlite3
 	$(GO) run ./tests/benchtable -out docs/benchmarks.md
 
 # deps installs only what is missing, so it costs nothing the second time.
