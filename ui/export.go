@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/url"
 	"os"
 	"os/exec"
@@ -72,7 +73,13 @@ func copyName(a store.Attachment) string {
 	}
 	ext := a.MediaType.Ext()
 	if a.MediaType == "" {
-		return name
+		// Not an image (lash alpha.111 stores any file): the extension
+		// its MIME type is known by, if any.
+		exts, _ := mime.ExtensionsByType(a.MIME)
+		if len(exts) == 0 {
+			return name
+		}
+		ext = exts[0]
 	}
 	if !strings.EqualFold(filepath.Ext(name), ext) {
 		name = strings.TrimSuffix(name, filepath.Ext(name)) + ext

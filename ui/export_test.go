@@ -15,17 +15,21 @@ func TestCopyName(t *testing.T) {
 	for _, c := range []struct {
 		label *string
 		mt    store.MediaType
+		mime  string
 		want  string
 	}{
-		{nil, store.PNG, "0123456789ab.png"},
-		{s("  "), store.JPEG, "0123456789ab.jpg"},
-		{s("holiday.png"), store.PNG, "holiday.png"},
-		{s("holiday.PNG"), store.PNG, "holiday.PNG"},
-		{s("scan.png"), store.JPEG, "scan.jpg"},
-		{s("a/b\nc"), store.GIF, "a_b c.gif"},
-		{s("notes"), "", "notes"},
+		{nil, store.PNG, "image/png", "0123456789ab.png"},
+		{s("  "), store.JPEG, "image/jpeg", "0123456789ab.jpg"},
+		{s("holiday.png"), store.PNG, "image/png", "holiday.png"},
+		{s("holiday.PNG"), store.PNG, "image/png", "holiday.PNG"},
+		{s("scan.png"), store.JPEG, "image/jpeg", "scan.jpg"},
+		{s("a/b\nc"), store.GIF, "image/gif", "a_b c.gif"},
+		{s("notes"), "", "", "notes"},
+		{nil, "", "application/pdf", "0123456789ab.pdf"},
+		{s("checkout spec"), "", "application/pdf", "checkout spec.pdf"},
+		{s("device-log.bin"), "", "application/octet-stream", "device-log.bin"},
 	} {
-		a := store.Attachment{ID: id, Label: c.label, MediaType: c.mt}
+		a := store.Attachment{ID: id, Label: c.label, MediaType: c.mt, MIME: c.mime}
 		if got := copyName(a); got != c.want {
 			t.Errorf("copyName(%v, %s) = %q, want %q", c.label, c.mt, got, c.want)
 		}
