@@ -477,15 +477,21 @@ func (s *Store) checkRoot() error {
 	fi, err := os.Stat(s.root)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return &Error{Kind: ErrIo, Path: s.root, Err: errors.New("the store folder does not exist")}
+			return &Error{Kind: ErrIo, Path: s.root, Err: ErrNoStore}
 		}
 		return &Error{Kind: ErrIo, Path: s.root, Err: cause(err)}
 	}
 	if !fi.IsDir() {
-		return &Error{Kind: ErrIo, Path: s.root, Err: errors.New("not a folder")}
+		return &Error{Kind: ErrIo, Path: s.root, Err: ErrNotAFolder}
 	}
 	return nil
 }
+
+// Why a store cannot be opened, usable with errors.Is on Open's error.
+var (
+	ErrNoStore    = errors.New("the store folder does not exist")
+	ErrNotAFolder = errors.New("not a folder")
+)
 
 // cause strips the *PathError wrapper: our errors name the path once.
 func cause(err error) error {

@@ -202,26 +202,21 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// openStore returns the store at dir, or reports that it does not exist.
+// openStore returns the store at dir (store.Open's checks), or reports in
+// words why there is none.
 func openStore(c *call, dir string, opt store.Options) (*store.Store, bool) {
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		fmt.Fprintf(c.env.Stderr, "lashview %s: there is no store at %s (the folder does not exist)\n", c.cmd.name, dir)
-		return nil, false
-	case err != nil:
-		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, dir, err)
-		return nil, false
-	case !fi.IsDir():
-		fmt.Fprintf(c.env.Stderr, "lashview %s: %s is not a folder\n", c.cmd.name, dir)
-		return nil, false
-	}
 	s, err := store.Open(dir, opt)
-	if err != nil {
-		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, dir, err)
-		return nil, false
+	switch {
+	case errors.Is(err, store.ErrNoStore):
+		fmt.Fprintf(c.env.Stderr, "lashview %s: there is no store at %s (the folder does not exist)\n", c.cmd.name, dir)
+	case errors.Is(err, store.ErrNotAFolder):
+		fmt.Fprintf(c.env.Stderr, "lashview %s: %s is not a folder\n", c.cmd.name, dir)
+	case err != nil:
+		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, dir, errors.Unwrap(err))
+	default:
+		return s, true
 	}
-	return s, true
+	return nil, false
 }
 
 // usageError reports a wrong call and returns the usage exit code.
