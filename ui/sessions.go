@@ -151,7 +151,6 @@ func (r *refView) holders(id store.ID) []string {
 	return r.ix.Holders(id)
 }
 
-
 // note is the status bar's word on the sessions: how many were read, and
 // which databases could not be.
 func (r *refView) note() string {
