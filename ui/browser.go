@@ -119,8 +119,9 @@ type Browser struct {
 	statusBar  *fyne.Container
 	cellByID   map[store.ID]*cell
 	actions    *actions
-	ed         *editor  // drop-in, trash and undo, relabel, health
-	refs       *refView // lash's sessions: who uses what (sessions.go)
+	cmds       commandSet // the menu, shortcuts and keys (commands.go)
+	ed         *editor    // drop-in, trash and undo, relabel, health
+	refs       *refView   // lash's sessions: who uses what (sessions.go)
 }
 
 // New builds the window's content into w and opens the first store: the
@@ -147,6 +148,7 @@ func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
 		prefs:     prefs{a.Preferences()},
 	}
 	b.actions = &actions{b: b}
+	b.cmds.list = windowCommands()
 	b.cat.order = b.prefs.sortOrder()
 	b.cellSize = b.prefs.thumbSize()
 	b.build()
@@ -156,7 +158,7 @@ func New(a fyne.App, w fyne.Window, cfg Config) *Browser {
 	} else {
 		w.Resize(fyne.NewSize(1100, 720))
 	}
-	b.installShortcuts()
+	b.installCommands()
 	dir := cfg.StoreDir
 	if dir == "" {
 		dir = b.prefs.lastStore()

@@ -23,10 +23,11 @@ type trashed struct {
 }
 
 // trashSelection moves the selected attachments to the Trash (Delete key,
-// toolbar button), after a confirmation unless that is switched off.
+// toolbar button), after a confirmation unless that is switched off. (The
+// command runs it only while the viewer is closed: windowCommands.)
 func (e *editor) trashSelection() {
 	b := e.b
-	if e.busy || b.viewer.visible() {
+	if e.busy {
 		return
 	}
 	if !e.storeReady("move attachments to the Trash") {

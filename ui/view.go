@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -45,11 +44,11 @@ func (b *Browser) build() {
 	b.sizeSlider.OnChangeEnded = func(v float64) { b.setThumbSize(float32(v)) }
 	b.count = widget.NewLabel("")
 
-	zoomOut := widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { b.setThumbSize(b.cellSize - thumbStep) })
-	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { b.setThumbSize(b.cellSize + thumbStep) })
+	zoomOut := widget.NewButtonWithIcon("", theme.ZoomOutIcon(), b.action("smaller"))
+	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), b.action("bigger"))
 	sizeBox := container.NewBorder(nil, nil, zoomOut, zoomIn, container.NewGridWrap(fyne.NewSize(110, b.sizeSlider.MinSize().Height), b.sizeSlider))
-	openBtn := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), b.chooseStore)
-	rescanBtn := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.rescan)
+	openBtn := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), b.action("open"))
+	rescanBtn := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.action("rescan"))
 	right := container.NewHBox(b.typeSel, b.problems, b.sortSel, sizeBox)
 	toolbar := container.NewBorder(nil, nil, container.NewHBox(openBtn, rescanBtn, b.ed.tools), right, b.search)
 
@@ -89,49 +88,6 @@ func (b *Browser) onDropped(_ fyne.Position, uris []fyne.URI) {
 		paths = append(paths, u.Path())
 	}
 	b.ed.importPaths(paths)
-}
-
-// installShortcuts adds the window's Ctrl shortcuts, in a main menu (where
-// the desktop driver looks first, whatever has the focus) and on the canvas.
-func (b *Browser) installShortcuts() {
-	ctrl := func(k fyne.KeyName) *desktop.CustomShortcut {
-		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
-	}
-	find := ctrl(fyne.KeyF)
-	open := ctrl(fyne.KeyO)
-	copyRef := &fyne.ShortcutCopy{}
-	bigger, smaller := ctrl(fyne.KeyEqual), ctrl(fyne.KeyMinus)
-	item := func(label string, sc fyne.Shortcut, f func()) *fyne.MenuItem {
-		m := fyne.NewMenuItem(label, f)
-		m.Shortcut = sc
-		return m
-	}
-	b.win.SetMainMenu(fyne.NewMainMenu(
-		fyne.NewMenu("Store",
-			item("Open Store…", open, b.chooseStore),
-			item("Rescan (F5)", nil, b.rescan),
-			item("Clean Up…", nil, b.ed.showCleanup),
-		),
-		fyne.NewMenu("Edit",
-			item("Copy Reference", copyRef, b.copyShortcut),
-			item("Find…", find, b.focusSearch),
-		),
-		fyne.NewMenu("View",
-			item("Larger Thumbnails", bigger, func() { b.setThumbSize(b.cellSize + thumbStep) }),
-			item("Smaller Thumbnails", smaller, func() { b.setThumbSize(b.cellSize - thumbStep) }),
-		),
-	))
-	c := b.win.Canvas()
-	c.AddShortcut(find, func(fyne.Shortcut) { b.focusSearch() })
-	c.AddShortcut(open, func(fyne.Shortcut) { b.chooseStore() })
-	c.AddShortcut(copyRef, func(fyne.Shortcut) { b.copyShortcut() })
-	c.AddShortcut(bigger, func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
-	// Ctrl++ is Ctrl+Shift+= on most keyboards, and the keypad has its own keys.
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEqual, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift},
-		func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
-	c.AddShortcut(ctrl(fyne.KeyPlus), func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
-	c.AddShortcut(smaller, func(fyne.Shortcut) { b.setThumbSize(b.cellSize - thumbStep) })
-	b.ed.installShortcuts()
 }
 
 // copyShortcut is Ctrl+C: the search field's text when it has the focus,
@@ -249,7 +205,8 @@ func (b *Browser) revealFocus() {
 }
 
 // gridKey is the grid's keyboard: arrows, Home/End, PageUp/PageDown move
-// the selection; Enter opens the viewer; Escape clears the search; F5 rescans.
+// the selection; other keys are commands (Enter opens the viewer, Escape
+// clears the search, F5 rescans, Delete, F2: windowCommands).
 func (b *Browser) gridKey(ev *fyne.KeyEvent) {
 	n := len(b.cat.shown)
 	cur := b.cat.position(b.sel.focus)
@@ -277,20 +234,8 @@ func (b *Browser) gridKey(ev *fyne.KeyEvent) {
 		move(cur + b.grid.pageItems())
 	case fyne.KeyPageUp:
 		move(cur - b.grid.pageItems())
-	case fyne.KeyReturn, fyne.KeyEnter:
-		if b.sel.focus != "" {
-			b.openViewer(b.sel.focus)
-		}
-	case fyne.KeyEscape:
-		if b.search.Text != "" {
-			b.search.SetText("")
-		}
-	case fyne.KeyF5:
-		b.rescan()
-	case fyne.KeyDelete:
-		b.ed.trashSelection()
-	case fyne.KeyF2:
-		b.ed.relabel.start()
+	default:
+		b.doKey(inGrid, ev.Name)
 	}
 }
 
@@ -398,7 +343,7 @@ func newSearchEntry(b *Browser) *searchEntry {
 	return e
 }
 
-// TypedKey sends Down and Enter to the grid, Escape clears, F5 rescans.
+// TypedKey sends Down and Enter to the grid, Escape clears; F5 is a command.
 func (e *searchEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter:
@@ -412,31 +357,18 @@ func (e *searchEntry) TypedKey(ev *fyne.KeyEvent) {
 		} else {
 			e.b.win.Canvas().Focus(e.b.grid)
 		}
-	case fyne.KeyF5:
-		e.b.rescan()
 	default:
-		e.Entry.TypedKey(ev)
+		if !e.b.doKey(inSearch, ev.Name) {
+			e.Entry.TypedKey(ev)
+		}
 	}
 }
 
-// TypedShortcut lets the window's own shortcuts through.
+// TypedShortcut lets the window's Ctrl shortcuts through.
 func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
-	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.Modifier == fyne.KeyModifierShortcutDefault {
-		switch cs.KeyName {
-		case fyne.KeyO:
-			e.b.chooseStore()
-			return
-		case fyne.KeyF:
-			return // already here
-		case fyne.KeyEqual, fyne.KeyPlus:
-			e.b.setThumbSize(e.b.cellSize + thumbStep)
-			return
-		case fyne.KeyMinus:
-			e.b.setThumbSize(e.b.cellSize - thumbStep)
-			return
-		}
+	if !e.b.doShortcut(s) {
+		e.Entry.TypedShortcut(s)
 	}
-	e.Entry.TypedShortcut(s)
 }
 
 // statusLayout puts the status bar's two texts side by side: the store's

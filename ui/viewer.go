@@ -146,11 +146,10 @@ func (v *viewer) updateInfo() {
 	v.info.SetText(s)
 }
 
-// TypedKey is the viewer's keyboard.
+// TypedKey is the viewer's keyboard: steps and panning here, Escape and
+// F5 are commands (windowCommands).
 func (v *viewer) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
-	case fyne.KeyEscape, fyne.KeyBackspace:
-		v.b.closeViewer()
 	case fyne.KeyLeft, fyne.KeyPageUp:
 		v.step(-1)
 	case fyne.KeyRight, fyne.KeyPageDown, fyne.KeySpace:
@@ -165,8 +164,8 @@ func (v *viewer) TypedKey(ev *fyne.KeyEvent) {
 		v.area.pan(0, 40)
 	case fyne.KeyDown:
 		v.area.pan(0, -40)
-	case fyne.KeyF5:
-		v.b.rescan()
+	default:
+		v.b.doKey(inViewer, ev.Name)
 	}
 }
 

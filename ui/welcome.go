@@ -43,7 +43,7 @@ func newWelcomeView(b *Browser) *welcomeView {
 	about.Wrapping = fyne.TextWrapWord
 	w.create = widget.NewButtonWithIcon("Create it", theme.FolderNewIcon(), func() { b.actions.createStore(w.dir) })
 	w.create.Importance = widget.HighImportance
-	other := widget.NewButtonWithIcon("Open another folder…", theme.FolderOpenIcon(), b.chooseStore)
+	other := widget.NewButtonWithIcon("Open another folder…", theme.FolderOpenIcon(), b.action("open"))
 	demo := widget.NewButtonWithIcon("Open a demo store", theme.MediaPhotoIcon(), b.actions.openDemo)
 	w.note = widget.NewLabel("")
 	w.note.Alignment = fyne.TextAlignCenter
