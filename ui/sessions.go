@@ -151,14 +151,6 @@ func (r *refView) holders(id store.ID) []string {
 	return r.ix.Holders(id)
 }
 
-// uses is what the sessions say about id (nil while they are unknown).
-func (r *refView) uses(id store.ID) []sessions.Use {
-	if r.ix == nil {
-		return nil
-	}
-	return r.ix.Uses(id)
-}
-
 // note is the status bar's word on the sessions: how many were read, and
 // which databases could not be.
 func (r *refView) note() string {
