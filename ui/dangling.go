@@ -111,7 +111,7 @@ func (h *healthView) restore(id store.ID) {
 	ctx := h.begin("Restoring "+id.Short()+" from the Trash…", false)
 	b := h.e.b
 	st, can := h.st, b.cfg.Trash
-	h.e.background(func(context.Context) func() {
+	h.e.b.background(func(context.Context) func() {
 		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: can})
 		return func() {
 			h.end()

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"sort"
 
@@ -57,7 +56,7 @@ func newEditor(b *Browser) *editor {
 	e.undoBox = container.NewBorder(nil, nil, widget.NewIcon(theme.DeleteIcon()), container.NewHBox(e.undoBtn, closeBtn), e.undoText)
 	e.undoBox.Hide()
 	e.imp = newImportView(e)
-	e.relabel = newRelabeler(e)
+	e.relabel = newRelabeler(b, b.cat)
 	e.banner = container.NewVBox(e.undoBox, e.imp.box)
 	e.banner.Hide()
 	return e
@@ -206,17 +205,4 @@ func (e *editor) showIDs(ids []store.ID, fresh map[store.ID]bool) {
 func (e *editor) inform(title, msg string) {
 	d := dialog.NewInformation(title, msg, e.b.win)
 	d.Show()
-}
-
-// background runs work off the UI goroutine with a context that ends
-// with the store, and hands done's function to the UI goroutine.
-func (e *editor) background(work func(ctx context.Context) func()) {
-	ctx := e.b.storeCtx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	go func() {
-		done := work(ctx)
-		e.b.q.post(done)
-	}()
 }

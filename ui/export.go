@@ -39,7 +39,7 @@ func (e *editor) saveCopy() {
 			return // cancelled
 		}
 		dest := w.URI().Path()
-		e.background(func(context.Context) func() {
+		e.b.background(func(context.Context) func() {
 			werr := copyBlob(st, a.ID, w)
 			return func() {
 				if werr != nil {
@@ -111,7 +111,7 @@ func (e *editor) openWith() {
 		return
 	}
 	st := b.st
-	e.background(func(context.Context) func() {
+	e.b.background(func(context.Context) func() {
 		path, err := exportTemp(st, a)
 		return func() {
 			if err != nil {

@@ -82,7 +82,7 @@ func (e *editor) trash(ids []store.ID, size int64, what string) {
 	st, can := b.st, b.cfg.Trash
 	e.busy = true
 	b.flash(fmt.Sprintf("Moving %s to the Trash…", what))
-	e.background(func(ctx context.Context) func() {
+	e.b.background(func(ctx context.Context) func() {
 		batch, err := st.Trash(ctx, ids, store.TrashOptions{Can: can})
 		return func() {
 			e.busy = false
@@ -179,7 +179,7 @@ func (e *editor) undoTrash() {
 	e.busy = true
 	e.undoBtn.Disable()
 	can := b.cfg.Trash
-	e.background(func(ctx context.Context) func() {
+	e.b.background(func(ctx context.Context) func() {
 		rep, err := u.st.Restore(ctx, u.ids, store.TrashOptions{Can: can})
 		return func() {
 			e.busy = false

@@ -17,9 +17,9 @@ func (b *Browser) build() {
 	b.refs = newRefView(b)
 	b.ed = newEditor(b)
 	b.grid = newGridView(b)
-	b.details = newDetailsPanel(b)
-	b.viewer = newViewer(b)
-	b.welcome = newWelcomeView(b)
+	b.details = newDetailsPanel(b, b.cat, b.actions, b.ed.relabel, newUsedBySection(b.refs, b.cat))
+	b.viewer = newViewer(b, b.cat)
+	b.welcome = newWelcomeView(b.actions.createStore, b.action("open"), b.actions.openDemo)
 
 	b.search = newSearchEntry(b)
 	b.search.SetPlaceHolder("Find by label or id (Ctrl+F)")
@@ -60,6 +60,7 @@ func (b *Browser) build() {
 
 	split := newSplit(b.grid, b.details.obj)
 	b.main = container.NewBorder(container.NewVBox(toolbar, b.refs.bar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
+	b.viewer.under = b.main
 	b.viewer.obj.Hide()
 	b.stack = container.NewStack(b.main, b.viewer.obj)
 	b.root = container.NewStack(b.stack)
@@ -136,9 +137,7 @@ func (b *Browser) openViewer(id store.ID) {
 		return
 	}
 	if !b.sel.has(id) {
-		b.sel.only(id)
-		b.grid.Refresh()
-		b.refreshDetails()
+		b.selectOnly(id)
 	}
 	b.viewer.open(id)
 }
