@@ -185,28 +185,34 @@ func (e *editor) undoTrash() {
 			e.busy = false
 			e.undo = nil
 			e.hideUndo()
-			var failed []string
-			if rep != nil {
-				for _, it := range rep.Items {
-					if it.Outcome == store.OutcomeFailed || it.Err != nil {
-						failed = append(failed, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
-					}
-				}
-			}
+			msg := restoreProblems(rep, err)
 			if u.st == b.st {
 				e.showIDs(u.ids, nil)
 			}
-			if err != nil || len(failed) > 0 {
-				msg := strings.Join(failed, "\n")
-				if err != nil {
-					msg = strings.TrimSpace(joinErrors(err) + "\n" + msg)
-				}
+			if msg != "" {
 				b.showError(fmt.Errorf("the move to the Trash could not be undone completely:\n%s", msg))
 				return
 			}
 			b.flash(fmt.Sprintf("Brought back %s from the Trash", u.label))
 		}
 	})
+}
+
+// restoreProblems says, one a line, what a restore could not bring back
+// and why; "" when it brought back everything.
+func restoreProblems(rep *store.RestoreReport, err error) string {
+	var lines []string
+	if err != nil {
+		lines = append(lines, joinErrors(err))
+	}
+	if rep != nil {
+		for _, it := range rep.Items {
+			if it.Outcome == store.OutcomeFailed || it.Err != nil {
+				lines = append(lines, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // joinErrors lists the sentences of an errors.Join, one a line.
