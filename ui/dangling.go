@@ -111,26 +111,15 @@ func (h *healthView) restore(id store.ID) {
 	ctx := h.begin("Restoring "+id.Short()+" from the Trash…", false)
 	b := h.e.b
 	st, can := h.st, b.cfg.Trash
-	h.e.background(func(context.Context) func() {
+	h.e.b.background(func(context.Context) func() {
 		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: can})
 		return func() {
 			h.end()
-			var failed []string
-			if rep != nil {
-				for _, it := range rep.Items {
-					if it.Outcome == store.OutcomeFailed || it.Err != nil {
-						failed = append(failed, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
-					}
-				}
-			}
+			msg := restoreProblems(rep, err)
 			if st == b.st {
 				h.e.showIDs([]store.ID{id}, nil)
 			}
-			if err != nil || len(failed) > 0 {
-				msg := strings.Join(failed, "\n")
-				if err != nil {
-					msg = strings.TrimSpace(joinErrors(err) + "\n" + msg)
-				}
+			if msg != "" {
 				b.showError(fmt.Errorf("%s could not be restored from the Trash:\n%s", id.Short(), msg))
 			} else {
 				h.result.SetText("Restored " + id.Short() + " from the Trash: the sessions that hold it can show it again.")

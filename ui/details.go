@@ -19,9 +19,11 @@ const previewSize = 260
 
 // detailsPanel shows everything known of the focused attachment.
 type detailsPanel struct {
-	b   *Browser
-	obj fyne.CanvasObject
-	id  store.ID
+	host    detailsHost
+	cat     *catalog
+	relabel *relabeler // the title's label field and pencil
+	obj     fyne.CanvasObject
+	id      store.ID
 
 	empty       *widget.Label
 	body        *fyne.Container
@@ -40,8 +42,8 @@ type detailsPanel struct {
 // detailRows are the panel's fields, in order.
 var detailRows = []string{"ID", "Reference", "Media type", "Size", "Dimensions", "Modified", "Path"}
 
-func newDetailsPanel(b *Browser) *detailsPanel {
-	d := &detailsPanel{b: b, fields: map[string]*widget.Label{}}
+func newDetailsPanel(host detailsHost, cat *catalog, act *actions, relabel *relabeler, usedBy *usedBySection) *detailsPanel {
+	d := &detailsPanel{host: host, cat: cat, relabel: relabel, usedBy: usedBy, fields: map[string]*widget.Label{}}
 	d.empty = widget.NewLabel("Select an attachment to see its details.")
 	d.empty.Wrapping = fyne.TextWrapWord
 	d.preview = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth}
@@ -74,9 +76,9 @@ func newDetailsPanel(b *Browser) *detailsPanel {
 		head := fyne.CanvasObject(caption(name))
 		switch name {
 		case "ID":
-			head = container.NewHBox(caption(name), copyButton(func() { b.actions.copyText("id", string(d.id)) }))
+			head = container.NewHBox(caption(name), copyButton(func() { act.copyText("id", string(d.id)) }))
 		case "Reference":
-			head = container.NewHBox(caption(name), copyButton(b.actions.copyRef))
+			head = container.NewHBox(caption(name), copyButton(act.copyRef))
 		}
 		form.Add(head)
 		form.Add(v)
@@ -88,8 +90,7 @@ func newDetailsPanel(b *Browser) *detailsPanel {
 	form.Add(d.status)
 
 	previewBox := container.NewStack(d.placeholder, d.preview, container.NewCenter(d.broken))
-	d.usedBy = newUsedBySection(b)
-	d.body = container.NewVBox(previewBox, b.ed.relabel.row(d.title), d.selCount, d.usedBy.obj, form, d.explain)
+	d.body = container.NewVBox(previewBox, relabel.row(d.title), d.selCount, d.usedBy.obj, form, d.explain)
 	d.body.Hide()
 	d.content = container.NewVBox(d.empty, d.body)
 	d.obj = container.NewVScroll(container.NewPadded(d.content))
@@ -106,7 +107,7 @@ func copyButton(f func()) *widget.Button {
 func (d *detailsPanel) show(a *store.Attachment) {
 	if a == nil {
 		d.id = ""
-		d.b.ed.relabel.follow("")
+		d.relabel.follow("")
 		if !d.empty.Visible() {
 			d.empty.Show()
 			d.body.Hide()
@@ -121,8 +122,8 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	}
 	changed := d.id != a.ID
 	d.id = a.ID
-	d.b.ed.relabel.follow(a.ID)
-	switch e := d.b.cat.byID[a.ID]; {
+	d.relabel.follow(a.ID)
+	switch e := d.cat.byID[a.ID]; {
 	case a.Label != nil && *a.Label == "":
 		d.title.SetText("(empty label)")
 	case e != nil && e.named:
@@ -132,7 +133,7 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	default:
 		d.title.SetText("(no label)")
 	}
-	if n := len(d.b.sel.ids); n > 1 {
+	if n := d.host.selectedCount(); n > 1 {
 		d.selCount.SetText(fmt.Sprintf("%s attachments selected; this one has the focus.", thousands(n)))
 		d.selCount.Show()
 	} else {
@@ -152,10 +153,11 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	} else {
 		f["Dimensions"].SetText("unknown")
 	}
-	f["Modified"].SetText(a.Modified.Local().Format("2006-01-02 15:04:05 MST") + " (" + ago(d.b.now(), a.Modified) + ")")
-	path := d.b.st.Layout().Blob(a.ID)
+	f["Modified"].SetText(a.Modified.Local().Format("2006-01-02 15:04:05 MST") + " (" + ago(d.host.clock(), a.Modified) + ")")
+	lay := d.host.current().Layout()
+	path := lay.Blob(a.ID)
 	if !a.HasBlob {
-		path = d.b.st.Layout().Sidecar(a.ID) + " (no blob)"
+		path = lay.Sidecar(a.ID) + " (no blob)"
 	}
 	f["Path"].SetText(tildePath(path))
 	d.status.SetText(string(a.Status))
@@ -163,7 +165,7 @@ func (d *detailsPanel) show(a *store.Attachment) {
 	if a.Detail != "" {
 		explain = a.Detail + ". " + explain
 	}
-	if err := d.b.thumbErrs[a.ID]; err != nil {
+	if err := d.host.thumbErr(a.ID); err != nil {
 		explain += "\n\nNo picture can be shown: " + err.Error()
 	}
 	d.explain.SetText(explain)
@@ -178,7 +180,7 @@ func (d *detailsPanel) show(a *store.Attachment) {
 			d.broken.SetText(fmt.Sprintf("%s\n%s\nno picture to show: Open with… hands it to a program for %s", typeWord(a.MIME), humanBytes(a.Size), a.MIME))
 			d.broken.Show()
 		} else {
-			d.b.thumbnail(id, previewSize, d.setPreview)
+			d.host.thumbnail(id, previewSize, d.setPreview)
 		}
 	}
 }

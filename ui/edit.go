@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"sort"
 
@@ -40,29 +39,24 @@ type editor struct {
 	health  *healthView
 	// healthFound is how many problems the last health scan found (-1: none yet).
 	healthFound int
-
-	// confirmItem is the menu's "Ask Before Moving to the Trash", ticked
-	// while the preference is on.
-	confirmItem *fyne.MenuItem
-	menu        *fyne.MainMenu
 }
 
 func newEditor(b *Browser) *editor {
 	e := &editor{b: b, healthFound: -1}
-	importBtn := widget.NewButtonWithIcon("Import…", theme.ContentAddIcon(), e.chooseImport)
-	e.trashBtn = widget.NewButtonWithIcon("", theme.DeleteIcon(), e.trashSelection)
-	e.healthBtn = widget.NewButtonWithIcon("Health", theme.WarningIcon(), e.showHealth)
+	importBtn := widget.NewButtonWithIcon("Import…", theme.ContentAddIcon(), b.action("import"))
+	e.trashBtn = widget.NewButtonWithIcon("", theme.DeleteIcon(), b.action("trash"))
+	e.healthBtn = widget.NewButtonWithIcon("Health", theme.WarningIcon(), b.action("health"))
 	e.tools = container.NewHBox(importBtn, e.trashBtn, e.healthBtn)
 
 	e.undoText = widget.NewLabel("")
 	e.undoText.Truncation = fyne.TextTruncateEllipsis
-	e.undoBtn = widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), e.undoTrash)
+	e.undoBtn = widget.NewButtonWithIcon("Undo", theme.ContentUndoIcon(), b.action("undo-trash"))
 	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), e.hideUndo)
 	closeBtn.Importance = widget.LowImportance
 	e.undoBox = container.NewBorder(nil, nil, widget.NewIcon(theme.DeleteIcon()), container.NewHBox(e.undoBtn, closeBtn), e.undoText)
 	e.undoBox.Hide()
 	e.imp = newImportView(e)
-	e.relabel = newRelabeler(e)
+	e.relabel = newRelabeler(b, b.cat)
 	e.banner = container.NewVBox(e.undoBox, e.imp.box)
 	e.banner.Hide()
 	return e
@@ -81,45 +75,6 @@ func (e *editor) layoutBanner() {
 	if m, ok := e.b.main.(*fyne.Container); ok {
 		m.Refresh()
 	}
-}
-
-// installShortcuts adds Ctrl+A and Ctrl+Z on the canvas (not as menu
-// shortcuts, so the search field keeps its own select-all and undo) and the
-// editing commands to the main menu.
-func (e *editor) installShortcuts() {
-	b := e.b
-	c := b.win.Canvas()
-	c.AddShortcut(&fyne.ShortcutSelectAll{}, func(fyne.Shortcut) { e.selectAll() })
-	c.AddShortcut(&fyne.ShortcutUndo{}, func(fyne.Shortcut) { e.undoTrash() })
-
-	m := b.win.MainMenu()
-	if m == nil {
-		return
-	}
-	confirm := fyne.NewMenuItem("Ask Before Moving to the Trash", nil)
-	confirm.Checked = e.confirmTrash()
-	confirm.Action = func() { e.setConfirmTrash(!e.confirmTrash()) }
-	e.confirmItem, e.menu = confirm, m
-	for _, menu := range m.Items {
-		switch menu.Label {
-		case "Store":
-			menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
-				fyne.NewMenuItem("Import Images…", e.chooseImport),
-				fyne.NewMenuItem("Import a Folder of Images…", e.chooseImportFolder),
-				fyne.NewMenuItem("Store Health…", e.showHealth))
-		case "Edit":
-			menu.Items = append(menu.Items, fyne.NewMenuItemSeparator(),
-				fyne.NewMenuItem("Select All (Ctrl+A)", e.selectAll),
-				fyne.NewMenuItem("Rename… (F2)", e.relabel.start),
-				fyne.NewMenuItem("Move to Trash (Delete)", e.trashSelection),
-				fyne.NewMenuItem("Undo Move to Trash (Ctrl+Z)", e.undoTrash),
-				confirm,
-				fyne.NewMenuItemSeparator(),
-				fyne.NewMenuItem("Save a Copy…", e.saveCopy),
-				fyne.NewMenuItem("Open With Default Application", e.openWith))
-		}
-	}
-	b.win.SetMainMenu(m)
 }
 
 // storeChanged forgets what belonged to the store that was open: the
@@ -151,10 +106,7 @@ func (e *editor) confirmTrash() bool {
 // setConfirmTrash switches the question on or off and ticks the menu item.
 func (e *editor) setConfirmTrash(on bool) {
 	e.b.prefs.setConfirmTrash(on)
-	if e.confirmItem != nil {
-		e.confirmItem.Checked = on
-		e.menu.Refresh()
-	}
+	e.b.refreshMenu()
 }
 
 // storeReady reports whether a store is open in the grid view; otherwise it
@@ -194,7 +146,7 @@ func (e *editor) selectedIDs() []store.ID {
 // selectAll selects every attachment the grid shows (Ctrl+A).
 func (e *editor) selectAll() {
 	b := e.b
-	if b.viewer.visible() || len(b.cat.shown) == 0 {
+	if len(b.cat.shown) == 0 {
 		return
 	}
 	for _, id := range b.cat.shown {
@@ -253,17 +205,4 @@ func (e *editor) showIDs(ids []store.ID, fresh map[store.ID]bool) {
 func (e *editor) inform(title, msg string) {
 	d := dialog.NewInformation(title, msg, e.b.win)
 	d.Show()
-}
-
-// background runs work off the UI goroutine with a context that ends
-// with the store, and hands done's function to the UI goroutine.
-func (e *editor) background(work func(ctx context.Context) func()) {
-	ctx := e.b.storeCtx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	go func() {
-		done := work(ctx)
-		e.b.q.post(done)
-	}()
 }

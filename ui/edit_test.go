@@ -297,7 +297,7 @@ func TestTrashAndUndo(t *testing.T) {
 
 	// Again without asking, undone with Ctrl+Z; Ctrl+A first selects all.
 	h.b.ed.setConfirmTrash(false)
-	if h.b.ed.confirmItem == nil || h.b.ed.confirmItem.Checked {
+	if item := h.b.cmds.items["confirm-trash"]; item == nil || item.Checked {
 		t.Error("the menu still ticks Ask Before Moving to the Trash")
 	}
 	h.b.click(newest[0], 0)

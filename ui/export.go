@@ -40,7 +40,7 @@ func (e *editor) saveCopy() {
 			return // cancelled
 		}
 		dest := w.URI().Path()
-		e.background(func(context.Context) func() {
+		e.b.background(func(context.Context) func() {
 			werr := copyBlob(st, a.ID, w)
 			return func() {
 				if werr != nil {
@@ -118,7 +118,7 @@ func (e *editor) openWith() {
 		return
 	}
 	st := b.st
-	e.background(func(context.Context) func() {
+	e.b.background(func(context.Context) func() {
 		path, err := exportTemp(st, a)
 		return func() {
 			if err != nil {

@@ -147,7 +147,7 @@ func (h *healthView) scan() {
 	}
 	ctx := h.begin("Looking through the store…", false)
 	st, can := h.st, h.e.b.cfg.Trash
-	h.e.background(func(context.Context) func() {
+	h.e.b.background(func(context.Context) func() {
 		rep, err := st.Doctor(ctx, store.DoctorOptions{Can: can})
 		inTrash, terr := trashedBlobs(can, st)
 		return func() {
@@ -178,7 +178,7 @@ func (h *healthView) fix(paths []string) {
 	ctx := h.begin("Fixing…", true)
 	b := h.e.b
 	st, can := h.st, b.cfg.Trash
-	h.e.background(func(context.Context) func() {
+	h.e.b.background(func(context.Context) func() {
 		rep, err := st.Doctor(ctx, store.DoctorOptions{Fix: true, Only: paths, Can: can,
 			Progress: func(done, total int) {
 				b.q.post(func() { h.bar.SetValue(float64(done) / float64(max(total, 1))) })
@@ -238,7 +238,7 @@ func (h *healthView) verify() {
 	ctx := h.begin("Verifying every blob…", true)
 	b := h.e.b
 	st := h.st
-	h.e.background(func(context.Context) func() {
+	h.e.b.background(func(context.Context) func() {
 		rep, err := st.Verify(ctx, store.VerifyOptions{Progress: func(p store.VerifyProgress) {
 			b.q.post(func() {
 				if p.TotalBytes > 0 {

@@ -16,18 +16,20 @@ import (
 // button (or F2) turns it into a field, Enter saves with store.SetLabel
 // (as `lashview label` does), Escape cancels.
 type relabeler struct {
-	e       *editor
+	host    relabelHost
+	cat     *catalog
 	title   *widget.Label // the details panel's title
 	entry   *labelEntry
 	editBtn *widget.Button
 	// why says, under the title, why the label cannot be changed here
 	// (a blob-only attachment: lash keeps its labels in its sessions).
-	why *widget.Label
-	id  store.ID // the attachment being relabelled; "" when not editing
+	why   *widget.Label
+	id    store.ID // the attachment being relabelled; "" when not editing
+	shown store.ID // the attachment the details panel shows (follow)
 }
 
-func newRelabeler(e *editor) *relabeler {
-	r := &relabeler{e: e}
+func newRelabeler(host relabelHost, cat *catalog) *relabeler {
+	r := &relabeler{host: host, cat: cat}
 	r.entry = newLabelEntry(r)
 	r.entry.Hide()
 	r.editBtn = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), r.start)
@@ -56,16 +58,15 @@ func (r *relabeler) editing() bool { return r.id != "" }
 
 // start opens the field on the focused attachment's label.
 func (r *relabeler) start() {
-	b := r.e.b
-	a, ok := b.cat.get(b.details.id)
-	if !ok || b.st == nil || !a.HasBlob {
+	a, ok := r.cat.get(r.shown)
+	if !ok || r.host.current() == nil || !a.HasBlob {
 		if ok && !a.HasBlob {
-			b.showError(fmt.Errorf("%s has no blob, so it has no label to change: lash cannot read it", a.ID.Short()))
+			r.host.showError(fmt.Errorf("%s has no blob, so it has no label to change: lash cannot read it", a.ID.Short()))
 		}
 		return
 	}
 	if a.CanLabel() != nil {
-		b.flash(blobOnlyWhy)
+		r.host.flash(blobOnlyWhy)
 		return
 	}
 	r.id = a.ID
@@ -78,7 +79,7 @@ func (r *relabeler) start() {
 	r.title.Hide()
 	r.entry.Show()
 	r.editBtn.Disable()
-	b.win.Canvas().Focus(r.entry)
+	r.host.canvas().Focus(r.entry)
 }
 
 // cancel closes the field without saving (Escape).
@@ -87,7 +88,7 @@ func (r *relabeler) cancel() {
 		return
 	}
 	r.close()
-	r.e.b.win.Canvas().Focus(r.e.b.grid)
+	r.host.focusGrid()
 }
 
 func (r *relabeler) close() {
@@ -101,9 +102,9 @@ func (r *relabeler) close() {
 // once, so the title shows it without waiting for the write, and the
 // watcher's echo of the rewritten sidecar changes nothing on screen.
 func (r *relabeler) save() {
-	b := r.e.b
+	cat := r.cat
 	id := r.id
-	old, ok := b.cat.get(id)
+	old, ok := cat.get(id)
 	if !ok {
 		r.cancel()
 		return
@@ -115,35 +116,35 @@ func (r *relabeler) save() {
 	}
 	shown := old
 	shown.Label = &label
-	b.cat.put(shown)
-	b.cat.rebuild()
-	b.refreshAll()
-	st := b.st
-	r.e.background(func(context.Context) func() {
+	cat.put(shown)
+	cat.rebuild()
+	r.host.refreshAll()
+	st := r.host.current()
+	r.host.background(func(context.Context) func() {
 		sc, err := st.SetLabel(id, label)
 		fresh, found := st.Examine(id)
 		return func() {
-			if st != b.st {
+			if st != r.host.current() {
 				return
 			}
 			if err != nil {
-				if _, ok := b.cat.get(id); ok {
-					b.cat.put(old)
-					b.cat.rebuild()
-					b.refreshAll()
+				if _, ok := cat.get(id); ok {
+					cat.put(old)
+					cat.rebuild()
+					r.host.refreshAll()
 				}
-				b.showError(fmt.Errorf("the label of %s could not be changed: %w", id.Short(), err))
+				r.host.showError(fmt.Errorf("the label of %s could not be changed: %w", id.Short(), err))
 				return
 			}
 			if found {
-				b.cat.put(fresh)
+				cat.put(fresh)
 			} else {
 				shown.Meta = &sc
-				b.cat.put(shown)
+				cat.put(shown)
 			}
-			b.cat.rebuild()
-			b.refreshAll()
-			b.flash(fmt.Sprintf("Label saved: %s", oneLine(label)))
+			cat.rebuild()
+			r.host.refreshAll()
+			r.host.flash(fmt.Sprintf("Label saved: %s", oneLine(label)))
 		}
 	})
 }
@@ -151,11 +152,12 @@ func (r *relabeler) save() {
 // follow keeps the field on its attachment: when the details panel moves
 // to another one, an open field is cancelled.
 func (r *relabeler) follow(id store.ID) {
+	r.shown = id
 	if r.editing() && r.id != id {
 		r.close()
 	}
 	if r.editBtn != nil {
-		a, ok := r.e.b.cat.get(id)
+		a, ok := r.cat.get(id)
 		blobOnly := ok && a.CanLabel() != nil
 		if ok && a.HasBlob && !blobOnly && !r.editing() {
 			r.editBtn.Enable()

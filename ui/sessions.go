@@ -60,7 +60,7 @@ func newRefView(b *Browser) *refView {
 	r.scopeSel.PlaceHolder = "All sessions"
 	r.summary = widget.NewLabel("")
 	r.summary.Truncation = fyne.TextTruncateEllipsis
-	clean := widget.NewButtonWithIcon("Clean up…", theme.ContentClearIcon(), func() { b.ed.showCleanup() })
+	clean := widget.NewButtonWithIcon("Clean up…", theme.ContentClearIcon(), b.action("cleanup"))
 	r.bar = container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Sessions:"), r.scopeSel), clean, r.summary)
 	r.fillScope()
 	b.cat.sessionLabel = r.label

@@ -23,10 +23,11 @@ type trashed struct {
 }
 
 // trashSelection moves the selected attachments to the Trash (Delete key,
-// toolbar button), after a confirmation unless that is switched off.
+// toolbar button), after a confirmation unless that is switched off. (The
+// command runs it only while the viewer is closed: windowCommands.)
 func (e *editor) trashSelection() {
 	b := e.b
-	if e.busy || b.viewer.visible() {
+	if e.busy {
 		return
 	}
 	if !e.storeReady("move attachments to the Trash") {
@@ -81,7 +82,7 @@ func (e *editor) trash(ids []store.ID, size int64, what string) {
 	st, can := b.st, b.cfg.Trash
 	e.busy = true
 	b.flash(fmt.Sprintf("Moving %s to the Trash…", what))
-	e.background(func(ctx context.Context) func() {
+	e.b.background(func(ctx context.Context) func() {
 		batch, err := st.Trash(ctx, ids, store.TrashOptions{Can: can})
 		return func() {
 			e.busy = false
@@ -178,34 +179,40 @@ func (e *editor) undoTrash() {
 	e.busy = true
 	e.undoBtn.Disable()
 	can := b.cfg.Trash
-	e.background(func(ctx context.Context) func() {
+	e.b.background(func(ctx context.Context) func() {
 		rep, err := u.st.Restore(ctx, u.ids, store.TrashOptions{Can: can})
 		return func() {
 			e.busy = false
 			e.undo = nil
 			e.hideUndo()
-			var failed []string
-			if rep != nil {
-				for _, it := range rep.Items {
-					if it.Outcome == store.OutcomeFailed || it.Err != nil {
-						failed = append(failed, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
-					}
-				}
-			}
+			msg := restoreProblems(rep, err)
 			if u.st == b.st {
 				e.showIDs(u.ids, nil)
 			}
-			if err != nil || len(failed) > 0 {
-				msg := strings.Join(failed, "\n")
-				if err != nil {
-					msg = strings.TrimSpace(joinErrors(err) + "\n" + msg)
-				}
+			if msg != "" {
 				b.showError(fmt.Errorf("the move to the Trash could not be undone completely:\n%s", msg))
 				return
 			}
 			b.flash(fmt.Sprintf("Brought back %s from the Trash", u.label))
 		}
 	})
+}
+
+// restoreProblems says, one a line, what a restore could not bring back
+// and why; "" when it brought back everything.
+func restoreProblems(rep *store.RestoreReport, err error) string {
+	var lines []string
+	if err != nil {
+		lines = append(lines, joinErrors(err))
+	}
+	if rep != nil {
+		for _, it := range rep.Items {
+			if it.Outcome == store.OutcomeFailed || it.Err != nil {
+				lines = append(lines, fmt.Sprintf("%s (%s): %v", it.ID.Short(), it.Role, it.Err))
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // joinErrors lists the sentences of an errors.Join, one a line.

@@ -19,7 +19,8 @@ import (
 // the words of the message it appears in, so a person sees why the agent
 // stored it.
 type usedBySection struct {
-	b    *Browser
+	refs *refView
+	cat  *catalog
 	obj  *fyne.Container
 	list *fyne.Container
 
@@ -30,8 +31,8 @@ type usedBySection struct {
 	loading bool
 }
 
-func newUsedBySection(b *Browser) *usedBySection {
-	u := &usedBySection{b: b, list: container.NewVBox()}
+func newUsedBySection(refs *refView, cat *catalog) *usedBySection {
+	u := &usedBySection{refs: refs, cat: cat, list: container.NewVBox()}
 	head := widget.NewLabelWithStyle("Used by", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	head.SizeName = theme.SizeNameCaptionText
 	u.obj = container.NewVBox(head, u.list)
@@ -40,7 +41,7 @@ func newUsedBySection(b *Browser) *usedBySection {
 
 // show lists the sessions that hold id.
 func (u *usedBySection) show(id store.ID) {
-	r := u.b.refs
+	r := u.refs
 	if id == u.id && r.ix == u.ix && r.loading == u.loading && len(u.list.Objects) > 0 {
 		return
 	}
@@ -70,7 +71,7 @@ func (u *usedBySection) show(id store.ID) {
 		return
 	}
 	if m, ok := r.ix.Meta(id); ok && m.Labelled && m.Session != nil {
-		if a, ok := u.b.cat.get(id); ok && a.Label == nil && !a.HasSidecar {
+		if a, ok := u.cat.get(id); ok && a.Label == nil && !a.HasSidecar {
 			u.list.Add(dim(fmt.Sprintf("The label is the one session %s gives it; the store keeps none.", m.Session.Title())))
 		}
 	}
@@ -90,7 +91,7 @@ func (u *usedBySection) useRow(use sessions.Use) fyne.CanvasObject {
 	name := widget.NewHyperlink(s.Title(), nil)
 	name.Wrapping = fyne.TextWrapBreak
 	key := scopeSession + sessionKey(s)
-	name.OnTapped = func() { u.b.refs.setScope(key) }
+	name.OnTapped = func() { u.refs.setScope(key) }
 	box := container.NewVBox(name)
 	var facts []string
 	if t, err := time.Parse(time.RFC3339Nano, s.Created); err == nil {

@@ -2,29 +2,24 @@ package ui
 
 import (
 	"fmt"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lashview/store"
 )
 
-// allTypes is the type filter's "no filter" choice.
-const allTypes = "All types"
-
 // build makes every widget of the window once; Open only changes what they show.
 func (b *Browser) build() {
 	b.refs = newRefView(b)
 	b.ed = newEditor(b)
 	b.grid = newGridView(b)
-	b.details = newDetailsPanel(b)
-	b.viewer = newViewer(b)
-	b.welcome = newWelcomeView(b)
+	b.details = newDetailsPanel(b, b.cat, b.actions, b.ed.relabel, newUsedBySection(b.refs, b.cat))
+	b.viewer = newViewer(b, b.cat)
+	b.welcome = newWelcomeView(b.actions.createStore, b.action("open"), b.actions.openDemo)
 
 	b.search = newSearchEntry(b)
 	b.search.SetPlaceHolder("Find by label or id (Ctrl+F)")
@@ -45,11 +40,11 @@ func (b *Browser) build() {
 	b.sizeSlider.OnChangeEnded = func(v float64) { b.setThumbSize(float32(v)) }
 	b.count = widget.NewLabel("")
 
-	zoomOut := widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { b.setThumbSize(b.cellSize - thumbStep) })
-	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { b.setThumbSize(b.cellSize + thumbStep) })
+	zoomOut := widget.NewButtonWithIcon("", theme.ZoomOutIcon(), b.action("smaller"))
+	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), b.action("bigger"))
 	sizeBox := container.NewBorder(nil, nil, zoomOut, zoomIn, container.NewGridWrap(fyne.NewSize(110, b.sizeSlider.MinSize().Height), b.sizeSlider))
-	openBtn := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), b.chooseStore)
-	rescanBtn := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.rescan)
+	openBtn := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), b.action("open"))
+	rescanBtn := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), b.action("rescan"))
 	right := container.NewHBox(b.typeSel, b.problems, b.sortSel, sizeBox)
 	toolbar := container.NewBorder(nil, nil, container.NewHBox(openBtn, rescanBtn, b.ed.tools), right, b.search)
 
@@ -65,6 +60,7 @@ func (b *Browser) build() {
 
 	split := newSplit(b.grid, b.details.obj)
 	b.main = container.NewBorder(container.NewVBox(toolbar, b.refs.bar, widget.NewSeparator(), b.ed.banner), container.NewVBox(widget.NewSeparator(), b.statusBar), nil, nil, split)
+	b.viewer.under = b.main
 	b.viewer.obj.Hide()
 	b.stack = container.NewStack(b.main, b.viewer.obj)
 	b.root = container.NewStack(b.stack)
@@ -91,49 +87,6 @@ func (b *Browser) onDropped(_ fyne.Position, uris []fyne.URI) {
 	b.ed.importPaths(paths)
 }
 
-// installShortcuts adds the window's Ctrl shortcuts, in a main menu (where
-// the desktop driver looks first, whatever has the focus) and on the canvas.
-func (b *Browser) installShortcuts() {
-	ctrl := func(k fyne.KeyName) *desktop.CustomShortcut {
-		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
-	}
-	find := ctrl(fyne.KeyF)
-	open := ctrl(fyne.KeyO)
-	copyRef := &fyne.ShortcutCopy{}
-	bigger, smaller := ctrl(fyne.KeyEqual), ctrl(fyne.KeyMinus)
-	item := func(label string, sc fyne.Shortcut, f func()) *fyne.MenuItem {
-		m := fyne.NewMenuItem(label, f)
-		m.Shortcut = sc
-		return m
-	}
-	b.win.SetMainMenu(fyne.NewMainMenu(
-		fyne.NewMenu("Store",
-			item("Open Store…", open, b.chooseStore),
-			item("Rescan (F5)", nil, b.rescan),
-			item("Clean Up…", nil, b.ed.showCleanup),
-		),
-		fyne.NewMenu("Edit",
-			item("Copy Reference", copyRef, b.copyShortcut),
-			item("Find…", find, b.focusSearch),
-		),
-		fyne.NewMenu("View",
-			item("Larger Thumbnails", bigger, func() { b.setThumbSize(b.cellSize + thumbStep) }),
-			item("Smaller Thumbnails", smaller, func() { b.setThumbSize(b.cellSize - thumbStep) }),
-		),
-	))
-	c := b.win.Canvas()
-	c.AddShortcut(find, func(fyne.Shortcut) { b.focusSearch() })
-	c.AddShortcut(open, func(fyne.Shortcut) { b.chooseStore() })
-	c.AddShortcut(copyRef, func(fyne.Shortcut) { b.copyShortcut() })
-	c.AddShortcut(bigger, func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
-	// Ctrl++ is Ctrl+Shift+= on most keyboards, and the keypad has its own keys.
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEqual, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift},
-		func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
-	c.AddShortcut(ctrl(fyne.KeyPlus), func(fyne.Shortcut) { b.setThumbSize(b.cellSize + thumbStep) })
-	c.AddShortcut(smaller, func(fyne.Shortcut) { b.setThumbSize(b.cellSize - thumbStep) })
-	b.ed.installShortcuts()
-}
-
 // copyShortcut is Ctrl+C: the search field's text when it has the focus,
 // else the focused attachment's reference.
 func (b *Browser) copyShortcut() {
@@ -142,45 +95,6 @@ func (b *Browser) copyShortcut() {
 		return
 	}
 	b.actions.copyRef()
-}
-
-func (b *Browser) focusSearch() {
-	if b.viewer.visible() {
-		b.closeViewer()
-	}
-	b.win.Canvas().Focus(b.search)
-}
-
-// applyFilter reads the search field and filters and re-lists the grid.
-func (b *Browser) applyFilter() {
-	if b.cat == nil || b.count == nil {
-		return // still building
-	}
-	f := gridFilter{Query: b.search.Text, ProblemsOnly: b.problems.Checked}
-	if i := b.typeSel.SelectedIndex(); i > 0 {
-		f.MediaType = store.MediaTypes[i-1]
-	}
-	b.cat.filter = f
-	b.cat.rebuild()
-	b.grid.ScrollToTop()
-	b.refreshAll()
-	b.revealFocus()
-}
-
-// setSort changes the order and remembers it.
-func (b *Browser) setSort(o sortOrder) {
-	if b.cat == nil || b.count == nil {
-		return
-	}
-	b.cat.order = o
-	b.prefs.setSortOrder(o)
-	if b.sortSel.Selected != o.String() {
-		b.sortSel.SetSelected(o.String())
-	}
-	b.cat.rebuild()
-	b.grid.ScrollToTop()
-	b.refreshAll()
-	b.revealFocus()
 }
 
 // setThumbSize changes the cell size and remembers it; thumbnails are
@@ -199,154 +113,6 @@ func (b *Browser) setThumbSize(s float32) {
 	b.prefs.setThumbSize(s)
 	b.grid.relayout()
 	b.grid.restore(anchor)
-}
-
-// click handles a click on a cell: select it alone; Ctrl toggles it in the
-// selection, Shift selects the range from the focus to it.
-func (b *Browser) click(id store.ID, mods fyne.KeyModifier) {
-	switch {
-	case mods&fyne.KeyModifierShortcutDefault != 0:
-		b.sel.toggle(id)
-	case mods&fyne.KeyModifierShift != 0 && b.sel.focus != "":
-		from, to := b.cat.position(b.sel.focus), b.cat.position(id)
-		if from < 0 {
-			b.sel.only(id)
-			break
-		}
-		if from > to {
-			from, to = to, from
-		}
-		for i := from; i <= to; i++ {
-			b.sel.ids[b.cat.shown[i]] = struct{}{}
-		}
-		b.sel.focus = id
-	default:
-		b.sel.only(id)
-	}
-	b.win.Canvas().Focus(b.grid)
-	b.grid.Refresh()
-	b.refreshDetails()
-}
-
-// selectIndex makes the i-th shown item the selection and scrolls to it.
-func (b *Browser) selectIndex(i int) {
-	n := len(b.cat.shown)
-	if n == 0 {
-		return
-	}
-	i = min(max(i, 0), n-1)
-	b.sel.only(b.cat.shown[i])
-	b.grid.ScrollTo(i)
-	b.grid.Refresh()
-	b.refreshDetails()
-}
-
-// revealFocus scrolls the focused item into view if it is shown.
-func (b *Browser) revealFocus() {
-	if i := b.cat.position(b.sel.focus); i >= 0 {
-		b.grid.ScrollTo(i)
-	}
-}
-
-// gridKey is the grid's keyboard: arrows, Home/End, PageUp/PageDown move
-// the selection; Enter opens the viewer; Escape clears the search; F5 rescans.
-func (b *Browser) gridKey(ev *fyne.KeyEvent) {
-	n := len(b.cat.shown)
-	cur := b.cat.position(b.sel.focus)
-	cols := b.grid.ColumnCount()
-	move := func(to int) {
-		if cur < 0 {
-			to = 0
-		}
-		b.selectIndex(to)
-	}
-	switch ev.Name {
-	case fyne.KeyRight:
-		move(cur + 1)
-	case fyne.KeyLeft:
-		move(cur - 1)
-	case fyne.KeyDown:
-		move(cur + cols)
-	case fyne.KeyUp:
-		move(cur - cols)
-	case fyne.KeyHome:
-		b.selectIndex(0)
-	case fyne.KeyEnd:
-		b.selectIndex(n - 1)
-	case fyne.KeyPageDown:
-		move(cur + b.grid.pageItems())
-	case fyne.KeyPageUp:
-		move(cur - b.grid.pageItems())
-	case fyne.KeyReturn, fyne.KeyEnter:
-		if b.sel.focus != "" {
-			b.openViewer(b.sel.focus)
-		}
-	case fyne.KeyEscape:
-		if b.search.Text != "" {
-			b.search.SetText("")
-		}
-	case fyne.KeyF5:
-		b.rescan()
-	case fyne.KeyDelete:
-		b.ed.trashSelection()
-	case fyne.KeyF2:
-		b.ed.relabel.start()
-	}
-}
-
-// canvasKey gets the keys no focused widget took.
-func (b *Browser) canvasKey(ev *fyne.KeyEvent) {
-	if b.viewer.visible() {
-		b.viewer.TypedKey(ev)
-		return
-	}
-	if b.root.Objects[0] == b.stack {
-		b.gridKey(ev)
-	}
-}
-
-// hover shows why a hovered attachment is not healthy, or why its
-// thumbnail could not be made.
-func (b *Browser) hover(id store.ID) {
-	if id == "" {
-		b.hoverL.SetText("")
-		return
-	}
-	a, ok := b.cat.get(id)
-	if !ok {
-		return
-	}
-	var note string
-	if a.Status != store.StatusOK {
-		note = a.Status.Explain()
-		if a.Detail != "" {
-			note = a.Detail + ". " + note
-		}
-	}
-	if err := b.thumbErrs[id]; err != nil {
-		note = "No picture: " + err.Error()
-	}
-	if note == "" {
-		note = oneLine(b.cat.displayLabel(id))
-	}
-	b.hoverL.SetText(note)
-}
-
-// flash shows a passing note in the status bar.
-func (b *Browser) flash(s string) {
-	b.hoverL.SetText(s)
-	time.AfterFunc(4*time.Second, func() {
-		b.q.post(func() {
-			if b.hoverL.Text == s {
-				b.hoverL.SetText("")
-			}
-		})
-	})
-}
-
-// showError tells the person what went wrong, in words.
-func (b *Browser) showError(err error) {
-	dialog.ShowError(err, b.win)
 }
 
 // chooseStore asks for another store folder (Ctrl+O).
@@ -371,9 +137,7 @@ func (b *Browser) openViewer(id store.ID) {
 		return
 	}
 	if !b.sel.has(id) {
-		b.sel.only(id)
-		b.grid.Refresh()
-		b.refreshDetails()
+		b.selectOnly(id)
 	}
 	b.viewer.open(id)
 }
@@ -383,89 +147,4 @@ func (b *Browser) closeViewer() {
 	b.viewer.close()
 	b.revealFocus()
 	b.win.Canvas().Focus(b.grid)
-}
-
-// searchEntry is the search field. It hands the window's keys (Down/Enter
-// to the grid, Escape, F5, Ctrl+O) back to the window instead of eating them.
-type searchEntry struct {
-	widget.Entry
-	b *Browser
-}
-
-func newSearchEntry(b *Browser) *searchEntry {
-	e := &searchEntry{b: b}
-	e.ExtendBaseWidget(e)
-	return e
-}
-
-// TypedKey sends Down and Enter to the grid, Escape clears, F5 rescans.
-func (e *searchEntry) TypedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyDown, fyne.KeyReturn, fyne.KeyEnter:
-		e.b.win.Canvas().Focus(e.b.grid)
-		if e.b.cat.position(e.b.sel.focus) < 0 {
-			e.b.selectIndex(0)
-		}
-	case fyne.KeyEscape:
-		if e.Text != "" {
-			e.SetText("")
-		} else {
-			e.b.win.Canvas().Focus(e.b.grid)
-		}
-	case fyne.KeyF5:
-		e.b.rescan()
-	default:
-		e.Entry.TypedKey(ev)
-	}
-}
-
-// TypedShortcut lets the window's own shortcuts through.
-func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
-	if cs, ok := s.(*desktop.CustomShortcut); ok && cs.Modifier == fyne.KeyModifierShortcutDefault {
-		switch cs.KeyName {
-		case fyne.KeyO:
-			e.b.chooseStore()
-			return
-		case fyne.KeyF:
-			return // already here
-		case fyne.KeyEqual, fyne.KeyPlus:
-			e.b.setThumbSize(e.b.cellSize + thumbStep)
-			return
-		case fyne.KeyMinus:
-			e.b.setThumbSize(e.b.cellSize - thumbStep)
-			return
-		}
-	}
-	e.Entry.TypedShortcut(s)
-}
-
-// statusLayout puts the status bar's two texts side by side: the store's
-// path, count, size and what is being done get the width they need (up to
-// three quarters of the bar), the hover and flash notes the rest. Half
-// each cut the listing's progress off the end.
-type statusLayout struct {
-	left    *widget.Label
-	measure *widget.Label // the left text untruncated, for its width
-}
-
-func (l *statusLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	if l.measure == nil {
-		l.measure = widget.NewLabel("")
-	}
-	if l.measure.Text != l.left.Text {
-		l.measure.SetText(l.left.Text)
-	}
-	// Fyne's ellipsis cuts text a padding short of the label's own minimum
-	// width, so ask for that much more.
-	want := l.measure.MinSize().Width + 2*theme.InnerPadding()
-	w := min(want, size.Width*3/4)
-	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(fyne.NewSize(w, size.Height))
-	objs[1].Move(fyne.NewPos(w+theme.Padding(), 0))
-	objs[1].Resize(fyne.NewSize(max(0, size.Width-w-theme.Padding()), size.Height))
-}
-
-func (l *statusLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	a, b := objs[0].MinSize(), objs[1].MinSize()
-	return fyne.NewSize(a.Width+theme.Padding()+b.Width, max(a.Height, b.Height))
 }

@@ -35,22 +35,25 @@ const (
 // window, 100%, zoom with keys and the wheel, pan by dragging, Left/Right
 // for the previous and next attachment, Escape back to the grid.
 type viewer struct {
-	b    *Browser
-	obj  *fyne.Container
-	area *viewArea
-	info *widget.Label
-	id   store.ID
-	gen  int // bumps per image: a decode that finishes late is dropped
+	host viewerHost
+	cat  *catalog
+	// under is the window's main view, hidden while the viewer covers it.
+	under fyne.CanvasObject
+	obj   *fyne.Container
+	area  *viewArea
+	info  *widget.Label
+	id    store.ID
+	gen   int // bumps per image: a decode that finishes late is dropped
 }
 
-func newViewer(b *Browser) *viewer {
-	v := &viewer{b: b}
+func newViewer(host viewerHost, cat *catalog) *viewer {
+	v := &viewer{host: host, cat: cat}
 	v.area = newViewArea(v)
 	v.info = widget.NewLabel("")
 	v.info.Truncation = fyne.TextTruncateEllipsis
 	bar := container.NewBorder(nil, nil,
 		container.NewHBox(
-			widget.NewButtonWithIcon("Grid", theme.NavigateBackIcon(), b.closeViewer),
+			widget.NewButtonWithIcon("Grid", theme.NavigateBackIcon(), host.closeViewer),
 			widget.NewButtonWithIcon("", theme.MediaSkipPreviousIcon(), func() { v.step(-1) }),
 			widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() { v.step(1) }),
 		),
@@ -78,17 +81,17 @@ func (v *viewer) open(id store.ID) {
 	gen := v.gen
 	v.area.set(nil, nil, "Loading…")
 	v.obj.Show()
-	v.b.main.Hide()
+	v.under.Hide()
 	v.updateInfo()
-	v.b.win.Canvas().Focus(v.area)
-	if a, ok := v.b.cat.get(id); ok && (!a.HasBlob || a.Status == store.StatusSymlink) {
+	v.host.canvas().Focus(v.area)
+	if a, ok := v.cat.get(id); ok && (!a.HasBlob || a.Status == store.StatusSymlink) {
 		v.area.set(nil, errNoBlob(a), "")
 		return
 	}
-	st := v.b.st
+	st := v.host.current()
 	go func() {
 		img, err := decodeFull(st, id)
-		v.b.q.post(func() {
+		v.host.post(func() {
 			if gen != v.gen || v.id != id {
 				return
 			}
@@ -106,36 +109,34 @@ func (v *viewer) close() {
 	v.id = ""
 	v.area.set(nil, nil, "") // let the full image go
 	v.obj.Hide()
-	if v.b.main != nil {
-		v.b.main.Show()
+	if v.under != nil {
+		v.under.Show()
 	}
 }
 
 // step shows the previous (-1) or next (+1) attachment in the grid's order.
 func (v *viewer) step(d int) {
-	i := v.b.cat.position(v.id)
+	i := v.cat.position(v.id)
 	if i < 0 {
 		return
 	}
 	j := i + d
-	if j < 0 || j >= len(v.b.cat.shown) {
+	if j < 0 || j >= len(v.cat.shown) {
 		return
 	}
-	v.b.sel.only(v.b.cat.shown[j])
-	v.b.grid.Refresh()
-	v.b.refreshDetails()
-	v.open(v.b.cat.shown[j])
+	v.host.selectOnly(v.cat.shown[j])
+	v.open(v.cat.shown[j])
 }
 
 func (v *viewer) updateInfo() {
-	a, ok := v.b.cat.get(v.id)
+	a, ok := v.cat.get(v.id)
 	if !ok {
 		v.info.SetText("")
 		return
 	}
-	s := oneLine(v.b.cat.displayLabel(a.ID))
-	if i := v.b.cat.position(v.id); i >= 0 {
-		s = fmt.Sprintf("%s  ·  %s of %s", s, thousands(i+1), thousands(len(v.b.cat.shown)))
+	s := oneLine(v.cat.displayLabel(a.ID))
+	if i := v.cat.position(v.id); i >= 0 {
+		s = fmt.Sprintf("%s  ·  %s of %s", s, thousands(i+1), thousands(len(v.cat.shown)))
 	}
 	if a.Width > 0 {
 		s += fmt.Sprintf("  ·  %d × %d", a.Width, a.Height)
@@ -146,27 +147,26 @@ func (v *viewer) updateInfo() {
 	v.info.SetText(s)
 }
 
-// TypedKey is the viewer's keyboard.
+// TypedKey is the viewer's keyboard: steps and panning here, Escape and
+// F5 are commands (windowCommands).
 func (v *viewer) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
-	case fyne.KeyEscape, fyne.KeyBackspace:
-		v.b.closeViewer()
 	case fyne.KeyLeft, fyne.KeyPageUp:
 		v.step(-1)
 	case fyne.KeyRight, fyne.KeyPageDown, fyne.KeySpace:
 		v.step(1)
 	case fyne.KeyHome:
-		if len(v.b.cat.shown) > 0 {
-			v.step(-v.b.cat.position(v.id))
+		if len(v.cat.shown) > 0 {
+			v.step(-v.cat.position(v.id))
 		}
 	case fyne.KeyEnd:
-		v.step(len(v.b.cat.shown) - 1 - v.b.cat.position(v.id))
+		v.step(len(v.cat.shown) - 1 - v.cat.position(v.id))
 	case fyne.KeyUp:
 		v.area.pan(0, 40)
 	case fyne.KeyDown:
 		v.area.pan(0, -40)
-	case fyne.KeyF5:
-		v.b.rescan()
+	default:
+		v.host.doKey(inViewer, ev.Name)
 	}
 }
 
@@ -294,7 +294,7 @@ func (a *viewArea) fitZoom() float32 {
 // natural is the image's size in device-independent pixels at 100%: one
 // image pixel per screen pixel.
 func (a *viewArea) natural(w, h int) fyne.Size {
-	scale := a.v.b.win.Canvas().Scale()
+	scale := a.v.host.canvas().Scale()
 	if scale <= 0 {
 		scale = 1
 	}

@@ -23,7 +23,6 @@ import (
 // welcomeView is shown instead of the grid when the store to open does
 // not exist (or cannot be opened): it says so and offers a way on.
 type welcomeView struct {
-	b      *Browser
 	obj    fyne.CanvasObject
 	dir    string
 	why    *widget.Label
@@ -31,8 +30,10 @@ type welcomeView struct {
 	note   *widget.Label
 }
 
-func newWelcomeView(b *Browser) *welcomeView {
-	w := &welcomeView{b: b}
+// newWelcomeView makes the view; its buttons create the store named (dir),
+// open another folder, and open the demo store.
+func newWelcomeView(create func(dir string), open, demo func()) *welcomeView {
+	w := &welcomeView{}
 	heading := widget.NewLabelWithStyle("Welcome to lashview", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	heading.SizeName = theme.SizeNameHeadingText
 	w.why = widget.NewLabel("")
@@ -41,14 +42,14 @@ func newWelcomeView(b *Browser) *welcomeView {
 	about := widget.NewLabel("lashview browses the attachments the lash agent runtime keeps: images named by their SHA-256, each with a small JSON sidecar.")
 	about.Alignment = fyne.TextAlignCenter
 	about.Wrapping = fyne.TextWrapWord
-	w.create = widget.NewButtonWithIcon("Create it", theme.FolderNewIcon(), func() { b.actions.createStore(w.dir) })
+	w.create = widget.NewButtonWithIcon("Create it", theme.FolderNewIcon(), func() { create(w.dir) })
 	w.create.Importance = widget.HighImportance
-	other := widget.NewButtonWithIcon("Open another folder…", theme.FolderOpenIcon(), b.chooseStore)
-	demo := widget.NewButtonWithIcon("Open a demo store", theme.MediaPhotoIcon(), b.actions.openDemo)
+	other := widget.NewButtonWithIcon("Open another folder…", theme.FolderOpenIcon(), open)
+	demoBtn := widget.NewButtonWithIcon("Open a demo store", theme.MediaPhotoIcon(), demo)
 	w.note = widget.NewLabel("")
 	w.note.Alignment = fyne.TextAlignCenter
 	w.note.Hide()
-	box := container.NewVBox(heading, w.why, about, container.NewCenter(container.NewHBox(w.create, other, demo)), w.note)
+	box := container.NewVBox(heading, w.why, about, container.NewCenter(container.NewHBox(w.create, other, demoBtn)), w.note)
 	w.obj = container.NewCenter(container.NewGridWrap(fyne.NewSize(620, box.MinSize().Height+80), box))
 	return w
 }

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"context"
+	"image"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"lashview/store"
+)
+
+// The feature views see the window through the small interfaces below,
+// each the part of the Browser one of them needs; the Browser is the only
+// implementation. The catalog (what the store holds and the grid shows)
+// and the sessions' refView are handed to them as they are.
+
+// viewerHost is what the full-size viewer needs of the window.
+type viewerHost interface {
+	current() *store.Store
+	post(f func())
+	canvas() fyne.Canvas
+	selectOnly(id store.ID)
+	closeViewer()
+	doKey(where keyPlace, k fyne.KeyName) bool
+}
+
+// detailsHost is what the details panel needs of the window.
+type detailsHost interface {
+	current() *store.Store
+	clock() time.Time
+	selectedCount() int
+	thumbErr(id store.ID) error
+	thumbnail(id store.ID, dp float32, set func(image.Image, error))
+}
+
+// relabelHost is what the label field needs of the window.
+type relabelHost interface {
+	current() *store.Store
+	canvas() fyne.Canvas
+	focusGrid()
+	refreshAll()
+	flash(s string)
+	showError(err error)
+	background(work func(ctx context.Context) func())
+}
+
+var (
+	_ viewerHost  = (*Browser)(nil)
+	_ detailsHost = (*Browser)(nil)
+	_ relabelHost = (*Browser)(nil)
+)
+
+// current is the open store (nil when none is).
+func (b *Browser) current() *store.Store { return b.st }
+
+// post runs f on the UI goroutine, in the window's one queue.
+func (b *Browser) post(f func()) { b.q.post(f) }
+
+// canvas is the window's canvas.
+func (b *Browser) canvas() fyne.Canvas { return b.win.Canvas() }
+
+// clock is the time now, by the window's clock (tests fix it).
+func (b *Browser) clock() time.Time { return b.now() }
+
+// selectedCount is how many attachments are selected.
+func (b *Browser) selectedCount() int { return len(b.sel.ids) }
+
+// thumbErr is why id's thumbnail could not be made, if it could not.
+func (b *Browser) thumbErr(id store.ID) error { return b.thumbErrs[id] }
+
+// focusGrid gives the grid the keyboard.
+func (b *Browser) focusGrid() { b.win.Canvas().Focus(b.grid) }
+
+// selectOnly makes id the selection and shows it in the grid and details.
+func (b *Browser) selectOnly(id store.ID) {
+	b.sel.only(id)
+	b.grid.Refresh()
+	b.refreshDetails()
+}
+
+// background runs work off the UI goroutine with a context that ends
+// with the store, and hands done's function to the UI goroutine.
+func (b *Browser) background(work func(ctx context.Context) func()) {
+	ctx := b.storeCtx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	go func() {
+		done := work(ctx)
+		b.q.post(done)
+	}()
+}

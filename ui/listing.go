@@ -1,0 +1,297 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"lashview/store"
+)
+
+// startListing lists the store in the background; what it finds is merged
+// into the catalog batch by batch, and ids not seen by the end are dropped
+// (a rescan keeps the scroll position and the selection).
+func (b *Browser) startListing() {
+	if b.listStop != nil {
+		b.listStop()
+	}
+	ctx, cancel := context.WithCancel(b.storeCtx)
+	b.listStop = cancel
+	b.listGen++
+	gen := b.listGen
+	b.loading = true
+	b.loadNote = "reading…"
+	seen := map[store.ID]bool{}
+	st := b.st
+	shown := make(chan struct{})
+	b.firstShown = shown
+	go listStore(ctx, st, b.cat.order, shown, func(p loadProgress) {
+		b.q.post(func() {
+			if gen != b.listGen {
+				return
+			}
+			b.applyListing(seen, p)
+		})
+	})
+}
+
+// applyListing merges one batch of a listing into the catalog.
+func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
+	anchor := b.grid.anchor()
+	for _, a := range p.found {
+		seen[a.ID] = true
+		delete(b.thumbErrs, a.ID)
+	}
+	b.cat.add(p.found)
+	if p.total > 0 {
+		// Short: it follows the path, count and size in the status bar.
+		b.loadNote = fmt.Sprintf("reading… %d%%", 100*p.done/p.total)
+	}
+	if len(p.problems) > 0 {
+		b.loadNote = strings.Join(p.problems, "; ")
+	}
+	if p.finished {
+		defer b.startWatching()
+		b.loading = false
+		if pr := b.cfg.Probe; pr != nil {
+			pr.Report(fmt.Sprintf("listing finished: %.0f ms after start (%s attachments)",
+				float64(time.Since(pr.Start).Microseconds())/1000, thousands(b.cat.total())))
+		}
+		var gone []store.ID
+		for id := range b.cat.byID {
+			if !seen[id] {
+				gone = append(gone, id)
+				b.sel.drop(id)
+			}
+		}
+		b.cat.apply(nil, gone)
+		b.refs.refreshCounts()
+		b.loadNote = ""
+		if p.err != nil {
+			b.loadNote = "The store could not be read: " + p.err.Error()
+		} else if len(p.problems) > 0 {
+			b.loadNote = "Some folders could not be read: " + strings.Join(p.problems, "; ")
+		}
+	}
+	b.grid.restore(anchor)
+	b.refreshAll()
+	b.checkFirstScreen()
+}
+
+// loadBatchEvery is how often a store being listed hands what it found to
+// the UI: often enough that the grid visibly fills, rarely enough that
+// merging each batch into 100,000 entries does not eat the frames.
+const loadBatchEvery = 120 * time.Millisecond
+
+// loadProgress is one batch of a listing in progress.
+type loadProgress struct {
+	found       []store.Attachment
+	done, total int // prefix folders listed, and their number
+	finished    bool
+	err         error // fatal: the listing stopped
+	problems    []string
+}
+
+// firstScreenWait is the longest the rest of a listing waits for the
+// first screen of thumbnails (they may have to be made, not just loaded).
+var firstScreenWait = time.Second
+
+// firstRead is how many attachments a listing reads before the rest, when
+// the sort order lets it tell which come first: more than any screen shows.
+// A variable so tests can lower it.
+var firstRead = 1000
+
+// listStore lists every attachment of st, calling report every
+// loadBatchEvery with what it found since the last call, and once more
+// when it finishes (finished set). It judges each attachment exactly as
+// Scan would, so the grid fills while the listing proceeds instead of
+// waiting for all of it.
+//
+// When the grid is sorted by time or size, the listing first orders every
+// id by what a stat of its blob says (several times quicker than reading
+// the sidecars) and reads the firstRead that sort first, so the first
+// screen shows the store's real top at once and stays put while the rest
+// comes in below it.
+//
+// shown, when not nil, is closed once the first screen is drawn: the rest
+// of the listing waits for it (at most firstScreenWait), so it does not
+// compete with the first screen's thumbnails for the disk and the CPU.
+func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-chan struct{}, report func(loadProgress)) {
+	root := st.Root()
+	fi, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		report(loadProgress{finished: true, err: fmt.Errorf("the store folder %s does not exist", root)})
+		return
+	case err != nil:
+		report(loadProgress{finished: true, err: fmt.Errorf("cannot open the store folder %s: %w", root, unwrapPath(err))})
+		return
+	case !fi.IsDir():
+		report(loadProgress{finished: true, err: fmt.Errorf("%s is not a folder", root)})
+		return
+	}
+	prefixes, err := st.Prefixes()
+	if err != nil {
+		report(loadProgress{finished: true, err: fmt.Errorf("cannot list %s: %w", st.Layout().Dir(), unwrapPath(err))})
+		return
+	}
+	var early map[store.ID]bool
+	if less := hintLess(order); less != nil && len(prefixes) > 0 {
+		top := topHints(ctx, st, prefixes, less)
+		if ctx.Err() != nil {
+			return
+		}
+		early = make(map[store.ID]bool, len(top))
+		first := make([]store.Attachment, 0, len(top))
+		for _, h := range top {
+			if a, ok := st.Examine(h.ID); ok {
+				first = append(first, a)
+				early[h.ID] = true
+			}
+		}
+		if len(first) > 0 {
+			report(loadProgress{found: first, total: len(prefixes)})
+			if shown != nil {
+				wait := time.NewTimer(firstScreenWait)
+				select {
+				case <-shown:
+				case <-wait.C:
+				case <-ctx.Done():
+				}
+				wait.Stop()
+			}
+		}
+	}
+	var (
+		mu       sync.Mutex
+		found    []store.Attachment
+		problems []string
+		done     int
+	)
+	eachPrefix(ctx, prefixes, func(p string) {
+		atts, _, perr := st.ScanPrefix(p)
+		// The first ones were read already; the Health view reports the
+		// stray names (the findings).
+		atts = slices.DeleteFunc(atts, func(a store.Attachment) bool { return early[a.ID] })
+		mu.Lock()
+		found = append(found, atts...)
+		if perr != nil {
+			problems = append(problems, perr.Error())
+		}
+		done++
+		mu.Unlock()
+	}, func() {
+		mu.Lock()
+		p := loadProgress{found: found, done: done, total: len(prefixes), problems: problems}
+		found, problems = nil, nil
+		mu.Unlock()
+		if len(p.found) > 0 || len(p.problems) > 0 {
+			report(p)
+		}
+	})
+	if ctx.Err() != nil {
+		return // a newer listing or another store replaced this one
+	}
+	report(loadProgress{found: found, done: done, total: len(prefixes), finished: true, problems: problems})
+}
+
+// eachPrefix runs work on every prefix folder, four at a time, calling
+// tick every loadBatchEvery until all are done or ctx ends.
+func eachPrefix(ctx context.Context, prefixes []string, work func(string), tick func()) {
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				work(p)
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		if tick == nil {
+			return
+		}
+		t := time.NewTicker(loadBatchEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				tick()
+			case <-stop:
+				return
+			}
+		}
+	}()
+feed:
+	for _, p := range prefixes {
+		select {
+		case jobs <- p:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(stop)
+	<-ticked
+}
+
+// topHints stats every id of the store and returns the firstRead that sort
+// first by less.
+func topHints(ctx context.Context, st *store.Store, prefixes []string, less func(a, b store.Hint) bool) []store.Hint {
+	var mu sync.Mutex
+	var all []store.Hint
+	eachPrefix(ctx, prefixes, func(p string) {
+		hs, err := st.HintPrefix(p)
+		if err != nil {
+			return // the full listing reports the folder
+		}
+		mu.Lock()
+		all = append(all, hs...)
+		mu.Unlock()
+	}, nil)
+	slices.SortFunc(all, cmpOf(less))
+	return all[:min(len(all), firstRead)]
+}
+
+// hintLess is the sort order's comparison on hints, nil for the orders a
+// hint cannot tell (label and type are in the sidecars). It agrees with
+// lessFunc for every attachment whose hint is exact.
+func hintLess(o sortOrder) func(a, b store.Hint) bool {
+	newer := func(a, b store.Hint) bool {
+		if !a.Modified.Equal(b.Modified) {
+			return a.Modified.After(b.Modified)
+		}
+		return a.ID < b.ID
+	}
+	switch o {
+	case sortNewest:
+		return newer
+	case sortOldest:
+		return func(a, b store.Hint) bool {
+			if !a.Modified.Equal(b.Modified) {
+				return a.Modified.Before(b.Modified)
+			}
+			return a.ID < b.ID
+		}
+	case sortSize:
+		return func(a, b store.Hint) bool {
+			if a.Size != b.Size {
+				return a.Size > b.Size
+			}
+			return newer(a, b)
+		}
+	}
+	return nil
+}
