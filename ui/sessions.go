@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -81,19 +81,27 @@ func (r *refView) load() {
 	r.loading = true
 	r.summary.SetText(r.numbers())
 	ctx, flag, root := b.storeCtx, b.cfg.Sessions, b.st.Root()
+	// Reading 200 session databases takes both cores for a moment: let the
+	// first screen of thumbnails have them first.
+	shown := b.firstShown
 	go func() {
+		if shown != nil {
+			select {
+			case <-shown:
+			case <-time.After(firstScreenWait):
+			case <-ctx.Done():
+				return
+			}
+		}
 		src, err := sessions.Locate(flag, root)
 		var ix *sessions.Index
-		missing := false
 		if err == nil {
-			if !src.IsPostgres() {
-				if _, serr := os.Stat(src.Dir); errors.Is(serr, fs.ErrNotExist) {
-					missing = true
-				}
-			}
-			if !missing {
-				ix, err = sessions.Open(ctx, src)
-			}
+			ix, err = sessions.Open(ctx, src)
+		}
+		// A sessions folder that does not exist holds no sessions.
+		missing := errors.Is(err, fs.ErrNotExist)
+		if missing {
+			err = nil
 		}
 		b.q.post(func() {
 			if gen != b.storeGen || refGen != r.gen {

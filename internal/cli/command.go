@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 
@@ -158,14 +159,12 @@ func sessionsFlag(fs *flag.FlagSet) *string {
 func (c *call) index() (ix *sessions.Index, found bool, err error) {
 	if !c.ixRead {
 		c.ixRead = true
-		if !c.sessions.IsPostgres() {
-			if _, serr := os.Stat(c.sessions.Dir); errors.Is(serr, os.ErrNotExist) {
-				return nil, false, nil
-			}
-		}
 		ctx, stop := interruptible()
 		defer stop()
 		c.ix, c.ixErr = sessions.Open(ctx, c.sessions)
+		if errors.Is(c.ixErr, fs.ErrNotExist) {
+			c.ix, c.ixErr = nil, nil
+		}
 	}
 	return c.ix, c.ix != nil, c.ixErr
 }
