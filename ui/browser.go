@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -203,23 +202,18 @@ func (b *Browser) Open(dir string) {
 	b.fresh = map[store.ID]time.Time{}
 	b.thumbErrs = map[store.ID]error{}
 	b.isDemo = b.cfg.DemoDir != "" && filepath.Clean(dir) == filepath.Clean(b.cfg.DemoDir)
-	fi, err := os.Stat(dir)
-	if err != nil || !fi.IsDir() {
-		b.st = store.New(dir)
-		why := "There is no store at " + tildePath(dir) + "."
-		switch {
-		case err != nil && !errors.Is(err, os.ErrNotExist):
-			why = fmt.Sprintf("The store at %s cannot be opened: %v.", tildePath(dir), unwrapPath(err))
-		case err == nil:
-			why = tildePath(dir) + " is a file, not a store folder."
-		}
-		b.showWelcome(dir, why, err != nil && errors.Is(err, os.ErrNotExist))
-		return
-	}
 	st, warn := b.openStore(dir)
 	if st == nil {
+		// store.Open's checks of the folder say why there is no store.
 		b.st = store.New(dir)
-		b.showWelcome(dir, fmt.Sprintf("The store at %s cannot be opened: %v.", tildePath(dir), warn), false)
+		why := fmt.Sprintf("The store at %s cannot be opened: %v.", tildePath(dir), errors.Unwrap(warn))
+		switch {
+		case errors.Is(warn, store.ErrNoStore):
+			why = "There is no store at " + tildePath(dir) + "."
+		case errors.Is(warn, store.ErrNotAFolder):
+			why = tildePath(dir) + " is a file, not a store folder."
+		}
+		b.showWelcome(dir, why, errors.Is(warn, store.ErrNoStore))
 		return
 	}
 	gen := b.storeGen

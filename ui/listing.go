@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -124,21 +122,16 @@ var firstRead = 1000
 // compete with the first screen's thumbnails for the disk and the CPU.
 func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-chan struct{}, report func(loadProgress)) {
 	root := st.Root()
-	fi, err := os.Stat(root)
+	prefixes, err := st.Prefixes() // the store's own checks of its folder
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, store.ErrNoStore):
 		report(loadProgress{finished: true, err: fmt.Errorf("the store folder %s does not exist", root)})
 		return
-	case err != nil:
-		report(loadProgress{finished: true, err: fmt.Errorf("cannot open the store folder %s: %w", root, unwrapPath(err))})
-		return
-	case !fi.IsDir():
+	case errors.Is(err, store.ErrNotAFolder):
 		report(loadProgress{finished: true, err: fmt.Errorf("%s is not a folder", root)})
 		return
-	}
-	prefixes, err := st.Prefixes()
-	if err != nil {
-		report(loadProgress{finished: true, err: fmt.Errorf("cannot list %s: %w", st.Layout().Dir(), unwrapPath(err))})
+	case err != nil:
+		report(loadProgress{finished: true, err: fmt.Errorf("cannot list the store %s: %w", root, errors.Unwrap(err))})
 		return
 	}
 	var early map[store.ID]bool
