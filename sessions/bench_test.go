@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"lashview/internal/benchhome"
 )
 
 // Size of the generated lash home: 200 session databases holding 100,000
@@ -43,56 +45,16 @@ func benchHome(b *testing.B) string {
 			benchErr = err
 			return
 		}
-		for s := 0; s < benchSessions && benchErr == nil; s++ {
-			benchErr = benchSession(filepath.Join(benchDir, fmt.Sprintf("20260801_%06d.db", s)), tmpl, s)
+		ids := make([]string, benchRefs)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("%064x", i+1)
 		}
+		benchErr = benchhome.Sessions(benchDir, tmpl, ids, benchSessions)
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return benchDir
-}
-
-func benchSession(path string, tmpl []byte, s int) error {
-	if err := os.WriteFile(path, tmpl, 0o644); err != nil {
-		return err
-	}
-	db, err := openRW(path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tx, err := db.Begin()
-	if err != nil {
-		return err
-	}
-	per := benchRefs / benchSessions
-	for i := 0; i < per; i++ {
-		id := fmt.Sprintf("%064x", s*per+i+1)
-		if _, err := tx.Exec(`INSERT INTO attachment_manifest (attachment_id, session_id, canonical_uri, intent_at_ms, committed_at_ms, owner_kind, owner_id)
-			VALUES (?, 'beac113c-42b3-4391-9d5e-9a223a0b3239', ?, ?, ?, 'turn', ?)`, id, "lash-attachment://sha256/"+id, 1784967340200+i, 1784967357900+i, fmt.Sprintf("turn-%d", i/10)); err != nil {
-			return err
-		}
-		ask := fmt.Sprintf(`{"node_id":"q%d","timestamp":"2026-08-01T10:%02d:%02d.000000000+00:00","kind":"event","event":{"Conversation":{"id":"q%d","role":"Assistant","parts":[{"id":"q%d.p0","kind":"Prose","content":"%s","prune_state":"Intact"}]}}}`,
-			i, i/60%60, i%60, i, i, strings.Repeat("Looking at the screenshot now. ", 8))
-		show := fmt.Sprintf(`{"node_id":"m%d","parent_node_id":"q%d","timestamp":"2026-08-01T10:%02d:%02d.500000000+00:00","kind":"event","event":{"Conversation":{"id":"m%d","role":"User","parts":[{"id":"m%d.p0","kind":"Text","content":"Here is capture %d.","prune_state":"Intact"},{"id":"m%d.p1","kind":"Attachment","content":"","attachment":{"source":{"source":"stored","attachment_ref":{"id":"%s","media_type":"image/png","byte_len":%d,"type_metadata":{"type":"image","width":1280,"height":800},"label":"capture-%d.png"}}},"prune_state":"Intact"}]}}}`,
-			i, i, i/60%60, i%60, i, i, i, i, id, 1000+i, i)
-		for _, n := range []struct{ id, js string }{{fmt.Sprintf("q%d", i), ask}, {fmt.Sprintf("m%d", i), show}} {
-			if _, err := tx.Exec(`INSERT INTO graph_nodes (node_id, node_json, tombstoned) VALUES (?, ?, ?)`, n.id, n.js, i%50 == 0); err != nil {
-				return err
-			}
-		}
-		if i%10 == 9 {
-			if _, err := tx.Exec(`INSERT INTO runtime_turn_commits VALUES ('beac113c-42b3-4391-9d5e-9a223a0b3239', ?, 'h', '{}', ?)`, fmt.Sprintf("turn-%d", i/10), 1784967357900+i); err != nil {
-				return err
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	_, err = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return err
 }
 
 // BenchmarkLoad reads the generated home with Load and, as the baseline,

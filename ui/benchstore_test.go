@@ -9,10 +9,13 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"lashview/internal/benchhome"
+	"lashview/internal/storecases"
 	"lashview/store"
 	"lashview/thumbs"
 )
@@ -66,6 +69,23 @@ func TestMakeBenchStore(t *testing.T) {
 		ids = append(ids, id)
 	}
 	t.Logf("wrote %d attachments to %s", n, dir)
+	if k, err := strconv.Atoi(os.Getenv("LASHVIEW_BENCH_SESSIONS")); err == nil && k > 0 {
+		// lash's sessions beside the store, every attachment referenced
+		// once: the window reads them after its first screen.
+		tmpl, err := os.ReadFile(filepath.Join(storecases.Shared(t), "lash-sessions", "alpha111", "lash-home", "sessions", "20260725_101529.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs := make([]string, len(ids))
+		for i, id := range ids {
+			refs[i] = string(id)
+		}
+		sdir := filepath.Join(filepath.Dir(dir), "sessions")
+		if err := benchhome.Sessions(sdir, tmpl, refs, k); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %d session databases referencing them to %s", k, sdir)
+	}
 	c, err := thumbs.New(thumbs.Options{Open: openerOf(st)})
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,9 @@ func windowBench(n int) ([]result, error) {
 	storeDir := filepath.Join(work, "store")
 	fmt.Printf("window: writing %d attachments and their thumbnails\n", n)
 	gen := exec.Command("go", "test", "-count=1", "-timeout", "60m", "-run", "^TestMakeBenchStore$", "./ui/")
-	gen.Env = append(env, "LASHVIEW_BENCH_STORE="+storeDir, "LASHVIEW_BENCH_N="+strconv.Itoa(n))
+	// With lash's sessions beside it (issue 14): 200 databases that
+	// reference every attachment, read after the first screen.
+	gen.Env = append(env, "LASHVIEW_BENCH_STORE="+storeDir, "LASHVIEW_BENCH_N="+strconv.Itoa(n), "LASHVIEW_BENCH_SESSIONS=200")
 	if out, err := gen.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("generating the store: %v %s", err, out)
 	}
