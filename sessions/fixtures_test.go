@@ -2,15 +2,13 @@ package sessions
 
 import (
 	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"lashview/internal/storecases"
 	"lashview/store"
 )
 
@@ -19,87 +17,14 @@ const fixtures = "../../shared/fixtures/lash-sessions"
 
 var fixtureSets = []string{"alpha43", "alpha111", "mixed"}
 
-type expected struct {
-	SessionDBs []struct {
-		File        string  `json:"file"`
-		Kind        string  `json:"kind"`
-		Primary     string  `json:"primary"`
-		UserVersion int     `json:"user_version"`
-		SessionID   string  `json:"session_id"`
-		SessionName string  `json:"session_name"`
-		Parent      *string `json:"parent_session_id"`
-		CreatedAt   string  `json:"created_at"`
-		Model       string  `json:"model"`
-		Cwd         string  `json:"cwd"`
-	} `json:"session_dbs"`
-	Attachments map[string]struct {
-		Generation *string `json:"generation"`
-		MediaType  *string `json:"media_type"`
-		MetaSource *string `json:"meta_source"`
-		ByteLen    *int64  `json:"byte_len"`
-		Width      *int    `json:"width"`
-		Height     *int    `json:"height"`
-		Label      *string `json:"label"`
-		Sessions   []struct {
-			File        string   `json:"file"`
-			SessionID   string   `json:"session_id"`
-			SessionName string   `json:"session_name"`
-			Manifest    bool     `json:"manifest"`
-			Committed   bool     `json:"committed"`
-			OwnerKind   *string  `json:"owner_kind"`
-			IntentAtMs  *int64   `json:"intent_at_ms"`
-			Graph       string   `json:"graph"`
-			Labels      []string `json:"labels"`
-			Messages    []struct {
-				NodeID     string `json:"node_id"`
-				Role       string `json:"role"`
-				Tombstoned bool   `json:"tombstoned"`
-				Text       string `json:"text"`
-			} `json:"messages"`
-			GCRoot bool `json:"gc_root"`
-		} `json:"sessions"`
-	} `json:"attachments"`
-	Unreferenced []string `json:"unreferenced"`
-	Dangling     []struct {
-		File      string `json:"file"`
-		SessionID string `json:"session_id"`
-		ID        string `json:"id"`
-		Committed bool   `json:"committed"`
-	} `json:"dangling"`
-	LashGC struct {
-		Aborts      bool     `json:"lash_sweep_aborts"`
-		AbortCause  string   `json:"abort_cause"`
-		AsOfMs      int64    `json:"as_of_ms"`
-		GraceMs     int64    `json:"grace_ms"`
-		Roots       []string `json:"roots"`
-		Reclaimable []string `json:"reclaimable"`
-	} `json:"lash_gc"`
-}
+type expected = storecases.Expected
 
-func readExpected(t testing.TB, set string) expected {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtures, set, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e expected
-	if err := json.Unmarshal(b, &e); err != nil {
-		t.Fatalf("%s/expected.json: %v", set, err)
-	}
-	return e
-}
+func readExpected(t testing.TB, set string) expected { return storecases.ReadExpected(t, set) }
 
-// copyHome copies a fixture set's lash home into a temp dir (cp -a: modes
-// and times kept), so that no test opens a database under /work/shared:
-// even a read-only open of a WAL database creates -wal/-shm files.
-func copyHome(t testing.TB, set string) string {
-	t.Helper()
-	dst := t.TempDir()
-	if out, err := exec.Command("cp", "-a", filepath.Join(fixtures, set, "lash-home"), dst).CombinedOutput(); err != nil {
-		t.Fatalf("copy fixture %s: %v\n%s", set, err, out)
-	}
-	return filepath.Join(dst, "lash-home")
-}
+// copyHome copies a fixture set's lash home into a temp dir, so that no
+// test opens a database under the shared fixtures: even a read-only open of
+// a WAL database creates -wal/-shm files.
+func copyHome(t testing.TB, set string) string { return storecases.CopyHome(t, set) }
 
 // storeBlobs lists the blob ids of a store (64-hex names under sha256/<2>/),
 // as lash's list sees them, every one older than any grace.

@@ -17,56 +17,6 @@ import (
 	"lashview/internal/storecases"
 )
 
-// expectedSet is the part of a lash-sessions expected.json the command
-// line answers.
-type expectedSet struct {
-	Attachments map[string]struct {
-		Generation *string `json:"generation"`
-		Status     string  `json:"status"`
-		MediaType  *string `json:"media_type"`
-		MetaSource string  `json:"meta_source"`
-		ByteLen    *int64  `json:"byte_len"`
-		Width      *int    `json:"width"`
-		Height     *int    `json:"height"`
-		Label      *string `json:"label"`
-		Sessions   []struct {
-			File        string   `json:"file"`
-			SessionID   string   `json:"session_id"`
-			SessionName string   `json:"session_name"`
-			Manifest    bool     `json:"manifest"`
-			Committed   bool     `json:"committed"`
-			OwnerKind   *string  `json:"owner_kind"`
-			IntentAtMs  *int64   `json:"intent_at_ms"`
-			Graph       string   `json:"graph"`
-			Labels      []string `json:"labels"`
-			Messages    []struct {
-				NodeID     string `json:"node_id"`
-				Role       string `json:"role"`
-				Tombstoned bool   `json:"tombstoned"`
-				Text       string `json:"text"`
-			} `json:"messages"`
-		} `json:"sessions"`
-	} `json:"attachments"`
-	LashGC struct {
-		AsOfMs      int64    `json:"as_of_ms"`
-		GraceMs     int64    `json:"grace_ms"`
-		Reclaimable []string `json:"reclaimable"`
-	} `json:"lash_gc"`
-}
-
-func readExpected(t *testing.T, set string) expectedSet {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(storecases.Shared(t), "lash-sessions", set, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var e expectedSet
-	if err := json.Unmarshal(data, &e); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
 // dbSums is the sha256 of every file in the sessions folder: a command that
 // reads lash's sessions must leave the databases byte-identical.
 func dbSums(t *testing.T, dir string) map[string][sha256.Size]byte {
@@ -125,7 +75,7 @@ func TestPostgresSessions(t *testing.T) {
 		t.Errorf("refs: exit %d, %q %q", code, out, errOut)
 	}
 	ageBlobs(t, root)
-	e := readExpected(t, "alpha111")
+	e := storecases.ReadExpected(t, "alpha111")
 	code, out, errOut = cli(t, "gc", "--dry-run", "--json", "--grace", graceAt(e), "--store", root, "--sessions", url)
 	var got []string
 	sc := bufio.NewScanner(strings.NewReader(out))
@@ -147,7 +97,7 @@ func TestPostgresSessions(t *testing.T) {
 // expected.json (session file names too, unless noFiles).
 func checkLs(t *testing.T, set string, noFiles bool, args ...string) {
 	t.Helper()
-	want := readExpected(t, set)
+	want := storecases.ReadExpected(t, set)
 	code, out, errOut := cli(t, append([]string{"ls", "--json"}, args...)...)
 	if code != exitOK {
 		t.Fatalf("ls: exit %d: %s", code, errOut)
@@ -182,8 +132,8 @@ func checkLs(t *testing.T, set string, noFiles bool, args ...string) {
 		if gotGen != wantGen || g.Status != w.Status {
 			t.Errorf("%s: %s %s, want %s %s", id[:12], gotGen, g.Status, wantGen, w.Status)
 		}
-		if str(g.MediaType) != str(w.MediaType) || (w.MediaType != nil && str(g.MetaSource) != w.MetaSource) {
-			t.Errorf("%s: media type %s from %s, want %s from %s", id[:12], str(g.MediaType), str(g.MetaSource), str(w.MediaType), w.MetaSource)
+		if str(g.MediaType) != str(w.MediaType) || (w.MediaType != nil && str(g.MetaSource) != str(w.MetaSource)) {
+			t.Errorf("%s: media type %s from %s, want %s from %s", id[:12], str(g.MediaType), str(g.MetaSource), str(w.MediaType), str(w.MetaSource))
 		}
 		if str(g.Label) != str(w.Label) {
 			t.Errorf("%s: label %s, want %s", id[:12], str(g.Label), str(w.Label))
@@ -273,7 +223,7 @@ func ageBlobs(t *testing.T, root string) {
 
 // graceAt is the --grace that puts the sweep's cutoff where expected.json
 // has it (as_of - grace) when gc runs now.
-func graceAt(e expectedSet) string {
+func graceAt(e storecases.Expected) string {
 	asOf := time.UnixMilli(e.LashGC.AsOfMs)
 	return (time.Since(asOf) + time.Duration(e.LashGC.GraceMs)*time.Millisecond).Round(time.Second).String()
 }
@@ -289,7 +239,7 @@ func TestGC(t *testing.T) {
 			root := filepath.Join(home, "attachments")
 			ageBlobs(t, root)
 			before := dbSums(t, filepath.Join(home, "sessions"))
-			e := readExpected(t, set)
+			e := storecases.ReadExpected(t, set)
 			want := slices.Sorted(slices.Values(e.LashGC.Reclaimable))
 			selected := func(out string) []string {
 				var ids []string

@@ -81,33 +81,88 @@ func CopyHome(t testing.TB, set string) string {
 	return dst
 }
 
-// expected is the part of a lash-sessions expected.json the store answers.
-type expected struct {
+// Expected is a lash-sessions set's expected.json: what every reader of
+// the store and of lash's sessions must say of it (the fixtures' README
+// says what each field means).
+type Expected struct {
 	SessionDBs []struct {
-		Kind        string `json:"kind"`
-		UserVersion int    `json:"user_version"`
+		File        string  `json:"file"`
+		Kind        string  `json:"kind"`
+		Primary     string  `json:"primary"`
+		UserVersion int     `json:"user_version"`
+		SessionID   string  `json:"session_id"`
+		SessionName string  `json:"session_name"`
+		Parent      *string `json:"parent_session_id"`
+		CreatedAt   string  `json:"created_at"`
+		Model       string  `json:"model"`
+		Cwd         string  `json:"cwd"`
 	} `json:"session_dbs"`
 	Attachments map[string]struct {
 		Generation *string `json:"generation"`
 		Status     string  `json:"status"`
 		MediaType  *string `json:"media_type"`
+		MetaSource *string `json:"meta_source"`
 		ByteLen    *int64  `json:"byte_len"`
+		Width      *int    `json:"width"`
+		Height     *int    `json:"height"`
+		Label      *string `json:"label"`
+		Sessions   []struct {
+			File        string   `json:"file"`
+			SessionID   string   `json:"session_id"`
+			SessionName string   `json:"session_name"`
+			Manifest    bool     `json:"manifest"`
+			Committed   bool     `json:"committed"`
+			OwnerKind   *string  `json:"owner_kind"`
+			IntentAtMs  *int64   `json:"intent_at_ms"`
+			Graph       string   `json:"graph"`
+			Labels      []string `json:"labels"`
+			Messages    []struct {
+				NodeID     string `json:"node_id"`
+				Role       string `json:"role"`
+				Tombstoned bool   `json:"tombstoned"`
+				Text       string `json:"text"`
+			} `json:"messages"`
+			GCRoot bool `json:"gc_root"`
+		} `json:"sessions"`
 	} `json:"attachments"`
+	Unreferenced []string `json:"unreferenced"`
+	Dangling     []struct {
+		File      string `json:"file"`
+		SessionID string `json:"session_id"`
+		ID        string `json:"id"`
+		Committed bool   `json:"committed"`
+	} `json:"dangling"`
 	Litter    []string `json:"litter"`
 	G2Garbage []string `json:"g2_garbage"`
+	LashGC    struct {
+		Aborts      bool     `json:"lash_sweep_aborts"`
+		AbortCause  string   `json:"abort_cause"`
+		AsOfMs      int64    `json:"as_of_ms"`
+		GraceMs     int64    `json:"grace_ms"`
+		Roots       []string `json:"roots"`
+		Reclaimable []string `json:"reclaimable"`
+	} `json:"lash_gc"`
 }
 
-// sessionsSet is one lash home of ../shared/fixtures/lash-sessions.
-func sessionsSet(t testing.TB, set string) Case {
+// ReadExpected reads a lash-sessions set's expected.json (alpha43,
+// alpha111, mixed).
+func ReadExpected(t testing.TB, set string) Expected {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(Shared(t), "lash-sessions", set, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var e expected
+	var e Expected
 	if err := json.Unmarshal(data, &e); err != nil {
 		t.Fatalf("%s/expected.json: %v", set, err)
 	}
+	return e
+}
+
+// sessionsSet is one lash home of ../shared/fixtures/lash-sessions.
+func sessionsSet(t testing.TB, set string) Case {
+	t.Helper()
+	e := ReadExpected(t, set)
 	home := CopyHome(t, set)
 	c := Case{Name: "lash-sessions/" + set, Root: filepath.Join(home, "attachments"),
 		Attachments: map[store.ID]Want{}, Findings: map[string]store.FindingKind{}}
