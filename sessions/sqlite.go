@@ -165,7 +165,7 @@ func userVersion(path string) (int, error) {
 // primary whose version cannot be read is an error (naming it), since it
 // could be either.
 func NewerLashWrites(dir string) (bool, error) {
-	vs, err := Versions(dir)
+	files, err := List(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -173,19 +173,46 @@ func NewerLashWrites(dir string) (bool, error) {
 		return false, err
 	}
 	var bad []error
-	for _, v := range vs {
-		if v.Kind != Primary {
+	var unsure []string
+	for _, f := range files {
+		if f.Kind != Primary {
 			continue
 		}
-		if v.Err != nil {
-			bad = append(bad, v.Err)
+		// The header alone answers for most homes, in one small read: a
+		// version of 10 or more was set by a newer lash (a database's
+		// version never changes). A lower one may be stale while the
+		// change waits in the WAL, so SQLite is asked then.
+		if headerUserVersion(filepath.Join(dir, f.Name)) >= BlobOnlyVersion {
+			return true, nil
+		}
+		unsure = append(unsure, f.Name)
+	}
+	for _, name := range unsure {
+		v, err := userVersion(filepath.Join(dir, name))
+		if err != nil {
+			bad = append(bad, err)
 			continue
 		}
-		if v.UserVersion >= BlobOnlyVersion {
+		if v >= BlobOnlyVersion {
 			return true, nil
 		}
 	}
 	return false, errors.Join(bad...)
+}
+
+// headerUserVersion is the user_version a SQLite file's header holds
+// (bytes 60–63, big-endian), 0 when it cannot be read.
+func headerUserVersion(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var h [64]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[:16]) != "SQLite format 3\x00" {
+		return 0
+	}
+	return int(binary.BigEndian.Uint32(h[60:64]))
 }
 
 // Load reads every primary session database in dir, read-only and in
