@@ -230,7 +230,14 @@ func sniffAny(path string) (Header, string, error) {
 		return Header{}, "", err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, imgfmt.SniffLen)
+	return SniffAny(f)
+}
+
+// SniffAny reads what a blob's first bytes say, from r: its MIME name
+// whatever it is and, for one of lash's image types, the header's type and
+// pixel size. It reads at most the image header's limit (4 MiB).
+func SniffAny(r io.Reader) (Header, string, error) {
+	br := bufio.NewReaderSize(r, imgfmt.SniffLen)
 	head, err := br.Peek(imgfmt.SniffLen)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return Header{}, "", err

@@ -278,6 +278,13 @@ func (s *Store) finding(rel string, k FindingKind, detail string, dir bool) Find
 	return f
 }
 
+// Stray says what a name that is not a blob or sidecar of its prefix
+// folder is, and why, in words: prefix is the folder it lies in ("" for
+// sha256/ itself). A bucket's listing reports its keys with it.
+func Stray(name, prefix string) (FindingKind, string) {
+	return classifyStray(name, prefix), strayDetail(name, prefix)
+}
+
 // classifyStray names what a file that is not a blob or sidecar of its
 // folder is. prefix is the folder it lies in ("" for sha256/ itself).
 func classifyStray(name, prefix string) FindingKind {
