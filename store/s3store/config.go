@@ -87,17 +87,14 @@ func IsURL(s string) bool { return strings.HasPrefix(s, "s3://") }
 func (c Config) client() (*minio.Client, error) {
 	host, secure := "s3.amazonaws.com", true
 	if c.Endpoint != "" {
+		if !strings.HasPrefix(c.Endpoint, "https://") && !strings.HasPrefix(c.Endpoint, "http://") {
+			return nil, fmt.Errorf("the S3 endpoint %q must start with https:// (or http:// for a server without TLS)", c.Endpoint)
+		}
 		u, err := url.Parse(c.Endpoint)
 		if err != nil {
 			return nil, fmt.Errorf("the S3 endpoint %q is not a URL: %w", c.Endpoint, err)
 		}
-		switch u.Scheme {
-		case "https":
-		case "http":
-			secure = false
-		default:
-			return nil, fmt.Errorf("the S3 endpoint %q must start with https:// (or http:// for a server without TLS)", c.Endpoint)
-		}
+		secure = u.Scheme == "https"
 		if u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			return nil, fmt.Errorf("the S3 endpoint %q must be scheme://host[:port] alone", c.Endpoint)
 		}
