@@ -184,7 +184,7 @@ func start(t testing.TB, bin, root string) (*Server, error) {
 	cmd := exec.Command(bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region,
 		"--port", addr, "--quiet", "posix", root)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = procAttr()
 	// The server must not read a developer's VGW_* settings.
 	cmd.Env = nil
 	for _, kv := range os.Environ() {
