@@ -171,10 +171,16 @@ func lookForSidecar(dir string) (hasSidecar, hasBlob bool) {
 // else a sidecar-era blob whose sidecar is missing. A watcher that sees it
 // change (the first sidecar of a store appeared) lists the store again.
 func (s *Store) Sidecarless() Generation {
-	if s.newerLash {
-		return GenBlobOnly
-	}
-	if side, _ := s.contents(); !side {
+	side, _ := s.contents()
+	return SidecarlessGeneration(s.newerLash, side)
+}
+
+// SidecarlessGeneration is the one rule for the generation of a blob
+// without a sidecar, whatever holds the store: blob-only when newer lash
+// writes beside the store (Options.NewerLash) or the store holds no
+// sidecar at all, else the sidecar generation (its sidecar is missing).
+func SidecarlessGeneration(newerLash, storeHasSidecar bool) Generation {
+	if newerLash || !storeHasSidecar {
 		return GenBlobOnly
 	}
 	return GenSidecar
@@ -224,7 +230,14 @@ func sniffAny(path string) (Header, string, error) {
 		return Header{}, "", err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, imgfmt.SniffLen)
+	return SniffAny(f)
+}
+
+// SniffAny reads what a blob's first bytes say, from r: its MIME name
+// whatever it is and, for one of lash's image types, the header's type and
+// pixel size. It reads at most the image header's limit (4 MiB).
+func SniffAny(r io.Reader) (Header, string, error) {
+	br := bufio.NewReaderSize(r, imgfmt.SniffLen)
 	head, err := br.Peek(imgfmt.SniffLen)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return Header{}, "", err

@@ -278,6 +278,13 @@ func (s *Store) finding(rel string, k FindingKind, detail string, dir bool) Find
 	return f
 }
 
+// Stray says what a name that is not a blob or sidecar of its prefix
+// folder is, and why, in words: prefix is the folder it lies in ("" for
+// sha256/ itself). A bucket's listing reports its keys with it.
+func Stray(name, prefix string) (FindingKind, string) {
+	return classifyStray(name, prefix), strayDetail(name, prefix)
+}
+
 // classifyStray names what a file that is not a blob or sidecar of its
 // folder is. prefix is the folder it lies in ("" for sha256/ itself).
 func classifyStray(name, prefix string) FindingKind {
@@ -385,51 +392,88 @@ func (s *Store) scanPrefix(prefix string) ([]Attachment, []Finding, error) {
 // (open as dirfd) holds: whether blob and sidecar are there as files, and
 // why a name that belongs to the id is not usable.
 func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad string) Attachment {
-	a := Attachment{ID: id, HasBlob: blob, HasSidecar: side}
+	f := Facts{ID: id, HasBlob: blob, HasSidecar: side, BlobBad: blobBad, SidecarBad: sideBad}
 	if blob {
 		size, mtime, regular, err := lstatAt(dirfd, string(id))
 		if err == nil && regular {
-			a.Size, a.Modified = size, mtime
+			f.BlobSize, f.BlobModified = size, mtime
 		} else {
-			a.HasBlob = false
+			f.HasBlob = false
 		}
 	}
-	if blobBad != "" {
-		a.Status, a.Detail = StatusSymlink, blobBad
+	if side {
+		f.Sidecar, f.SidecarModified, f.SidecarErr = readSmallFileAt(dirfd, string(id)+".json", s.layout.Sidecar(id), MaxSidecarSize)
+	}
+	return Judge(f, s.Sidecarless(), func() (Header, string, error) { return sniffAny(s.layout.Blob(id)) })
+}
+
+// Facts is what a backend found of one id by listing its names and
+// reading its sidecar: the input of Judge. A folder and a bucket give the
+// same Facts for the same store, so they say the same of it.
+type Facts struct {
+	ID ID
+	// HasBlob says the blob is there as a file (an object); BlobSize and
+	// BlobModified are its length and time.
+	HasBlob      bool
+	BlobSize     int64
+	BlobModified time.Time
+	// BlobBad and SidecarBad say why a name that belongs to the id is not
+	// usable (it is a symbolic link); "" when it is.
+	BlobBad, SidecarBad string
+	// HasSidecar says the sidecar was listed as a file. Sidecar is its
+	// bytes, SidecarErr why they could not be read (fs.ErrNotExist when it
+	// vanished after the listing, ErrSidecarTooLarge over MaxSidecarSize),
+	// SidecarModified its time.
+	HasSidecar      bool
+	Sidecar         []byte
+	SidecarErr      error
+	SidecarModified time.Time
+}
+
+// Judge says of one attachment what Scan says: its status, generation,
+// label, media type and size, from the facts a backend read. sidecarless
+// is the generation of a blob without a sidecar in this store
+// (SidecarlessGeneration); sniff reads the blob's first bytes, called only
+// when the sidecar cannot say what the blob is.
+func Judge(f Facts, sidecarless Generation, sniff func() (Header, string, error)) Attachment {
+	a := Attachment{ID: f.ID, HasBlob: f.HasBlob, HasSidecar: f.HasSidecar}
+	if a.HasBlob {
+		a.Size, a.Modified = f.BlobSize, f.BlobModified
+	}
+	if f.BlobBad != "" {
+		a.Status, a.Detail = StatusSymlink, f.BlobBad
 	}
 	var sideErr error
-	if side {
-		var data []byte
-		var mtime time.Time
-		data, mtime, sideErr = readSmallFileAt(dirfd, string(id)+".json", s.layout.Sidecar(id), MaxSidecarSize)
+	if f.HasSidecar {
 		if !a.HasBlob {
-			a.Modified = mtime
+			a.Modified = f.SidecarModified
 		}
+		sideErr = f.SidecarErr
 		if sideErr == nil {
 			var m Sidecar
-			m, sideErr = DecodeSidecar(data)
+			m, sideErr = DecodeSidecar(f.Sidecar)
 			if sideErr == nil {
 				a.Meta = &m
 			}
 		}
 		if sideErr != nil {
-			a.HasSidecar = a.HasSidecar && !errors.Is(sideErr, fs.ErrNotExist)
+			a.HasSidecar = !errors.Is(sideErr, fs.ErrNotExist)
 		}
 	}
 	if a.Status == "" {
 		switch {
-		case sideBad != "":
-			a.Status, a.Detail = StatusSymlink, sideBad
+		case f.SidecarBad != "":
+			a.Status, a.Detail = StatusSymlink, f.SidecarBad
 		case !a.HasBlob && !a.HasSidecar:
 			// Both vanished while we listed.
 			a.Status, a.Detail = StatusOrphanMeta, "the sidecar was removed while the store was listed"
 		case !a.HasBlob:
 			a.Status, a.Detail = StatusOrphanMeta, "the sidecar has no blob"
 		case !a.HasSidecar:
-			a.judgeSidecarless(s.Sidecarless())
+			a.judgeSidecarless(sidecarless)
 		case sideErr != nil:
 			a.Status, a.Detail = StatusBadMeta, cause(sideErr).Error()
-		case a.Meta.ID != string(id):
+		case a.Meta.ID != string(f.ID):
 			a.Status, a.Detail = StatusMetaMismatch, fmt.Sprintf("the sidecar says id %s", short(a.Meta.ID))
 		case a.Meta.ByteLen != uint64(a.Size):
 			a.Status, a.Detail = StatusMetaMismatch, fmt.Sprintf("the sidecar says %d bytes, the blob has %d", a.Meta.ByteLen, a.Size)
@@ -454,7 +498,7 @@ func (s *Store) examine(dirfd int, id ID, blob, side bool, blobBad, sideBad stri
 		}
 	}
 	if a.HasBlob && a.Status != StatusSymlink && (a.Meta == nil || a.Status == StatusMetaMismatch) {
-		if h, mime, err := sniffAny(s.layout.Blob(id)); err == nil {
+		if h, mime, err := sniff(); err == nil {
 			a.MediaType, a.Width, a.Height, a.MIME = h.MediaType, h.Width, h.Height, mime
 		}
 	}
