@@ -382,6 +382,9 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		// canvas.
 		return orient(placeFrame(img, at, hd.w, hd.h, tw, th), orientCode), nil
 	}
+	if hd.format == imgfmt.JPEG {
+		return orient(resizeBoxTo(img, tw, th, photoBoxFloor), orientCode), nil
+	}
 	return orient(resizeTo(img, tw, th), orientCode), nil
 }
 
