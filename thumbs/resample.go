@@ -204,30 +204,6 @@ func clampShift(v int64, shift int) int64 {
 	return v
 }
 
-// isOpaque reports, cheaply, whether every pixel of src is opaque: by type
-// where the type says so, by a scan of the alpha bytes otherwise (a
-// fraction of the cost of filtering them).
-func isOpaque(src image.Image) bool {
-	switch m := src.(type) {
-	case *image.YCbCr, *image.Gray, *image.CMYK:
-		return true
-	case *vp8Image:
-		return m.a == nil
-	case *image.NRGBA:
-		return alphaAllOpaque(m.Pix, m.Stride, m.Rect)
-	case *image.RGBA:
-		return alphaAllOpaque(m.Pix, m.Stride, m.Rect)
-	case *image.Paletted:
-		for _, c := range m.Palette {
-			if _, _, _, a := c.RGBA(); a != 0xFFFF {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 func alphaAllOpaque(pix []uint8, stride int, r image.Rectangle) bool {
 	w := 4 * r.Dx()
 	for y := 0; y < r.Dy(); y++ {
