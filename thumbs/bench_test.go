@@ -514,8 +514,10 @@ const benchRounds = 5
 
 // benchMinThumbs: a class with fewer files goes over them again (as
 // distinct ids for lashview, the same names again for vips) so that a
-// round is long enough to time and both workers stay busy to the end.
-const benchMinThumbs = 24
+// round is long enough to time and both workers stay busy to the end. At
+// 24 a round of GIFs took 60 ms, a few scheduler ticks, and lashview's
+// best round rarely had both cores throughout (cores_used 1.7).
+const benchMinThumbs = 48
 
 func benchClass(b *testing.B, class string) {
 	files := benchCorpus(b)[class]
