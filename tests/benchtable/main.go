@@ -133,7 +133,7 @@ func render(rs []result, load string) string {
 	fmt.Fprintf(&b, "# lashview benchmarks\n\n")
 	fmt.Fprintf(&b, "Written by `make bench` on %s, commit `%s`, on %s; %s.\n", time.Now().Format("2006-01-02 15:04 MST"), strings.TrimSpace(string(commit)), machine(), load)
 	fmt.Fprintf(&b, "Every ratio compares lashview with a baseline measured in the same run on the same data")
-	fmt.Fprintf(&b, " (a ratio named x-… is lashview's throughput over the baseline's, or its time over the baseline's where the name says walk).\n\n")
+	fmt.Fprintf(&b, " (a ratio named x-… is lashview's throughput over the baseline's, or its time over the baseline's where the name says walk; ratio_time_… is its time over the baseline's).\n\n")
 	fmt.Fprintf(&b, "| benchmark | ratios | target | figures |\n|---|---|---|---|\n")
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].name < rs[j].name })
 	for _, r := range rs {
