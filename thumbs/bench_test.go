@@ -31,7 +31,11 @@ import (
 )
 
 // The benchmark corpus is generated once per process in a temp folder:
-// photos (4000x3000 JPEG, half with EXIF orientation 6), screenshots
+// photos (4000x3000 JPEG, half with EXIF orientation 6), camera photos
+// (sensor noise on every channel and fine texture, quality 90, EXIF
+// orientations 1, 6, 3 and 8: cam420 and cam444 at 12 megapixels with
+// 4:2:0 and 4:4:4 chroma, cam24 and cam48 at 24 and 48 megapixels, 4:2:0
+// as phones write them), screenshots
 // (1280x800 and 1920x1080 PNG), animated GIFs (480x360) and WebPs (lossy
 // and lossless 1280x800, made with vips from the screenshots, plus the
 // fixture's). Each class is thumbnailed by a Cache with 2 workers into a
@@ -40,10 +44,13 @@ import (
 //
 // Metrics: thumbs/s (wall clock, 2 workers), vips1core/s (one
 // vipsthumbnail process, VIPS_CONCURRENCY=1), vips2procs/s (two of them on
-// half the files each), x_vips* the ratios; cpu_ms/thumb and
-// vips_cpu_ms/thumb the CPU time (user+sys) each spends per thumbnail. On a
-// shared machine the wall-clock figures depend on what else runs; the CPU
-// figures much less. With two idle cores, thumbs/s ≈ 2 × 1000/cpu_ms.
+// half the files each), x_vips* the ratios (lashview's rate over vips's: 2
+// means half vips's time); cpu_ms/thumb and vips_cpu_ms/thumb the CPU time
+// (user+sys) each spends per thumbnail; cores_used lashview's CPU over wall
+// time in its best round. The three run in turn, benchRounds times, and
+// each keeps its best round. On a shared machine the wall-clock
+// figures depend on what else runs; the CPU figures much less. With two
+// idle cores, thumbs/s ≈ 2 × 1000/cpu_ms.
 
 var (
 	corpusOnce sync.Once
@@ -150,6 +157,20 @@ func makeCorpus(dir string) (map[string][]string, error) {
 			defer mu.Unlock()
 			return write("photo", fmt.Sprintf("%02d.jpg", i), data)
 		})
+	}
+	for _, cc := range cameraClasses {
+		for i := 0; i < cc.n; i++ {
+			seed, cc := rng.Int63(), cc
+			job(func() error {
+				data, err := cameraJPEG(cc, i, seed)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				return write(cc.name, fmt.Sprintf("%02d.jpg", i), data)
+			})
+		}
 	}
 	for _, sz := range []image.Point{{1280, 800}, {1920, 1080}} {
 		for i := 0; i < 16; i++ {
@@ -261,6 +282,110 @@ func photoLike(w, h int, seed int64) *image.YCbCr {
 	return m
 }
 
+// A class of camera-like photos in the corpus.
+type cameraClass struct {
+	name       string
+	w, h, n    int
+	fullChroma bool // 4:4:4; else 4:2:0
+}
+
+var cameraClasses = []cameraClass{
+	{"cam420", 4000, 3000, 8, false},
+	{"cam444", 4000, 3000, 8, true},
+	{"cam24", 6000, 4000, 4, false},
+	{"cam48", 8000, 6000, 4, false},
+}
+
+// cameraOrientations are the EXIF orientations the camera photos cycle
+// through: upright, and the three rotations a camera writes.
+var cameraOrientations = []int{1, 6, 3, 8}
+
+// cameraJPEG makes the i-th photo of a camera class: quality 90 with the
+// class's chroma sampling (libjpeg-turbo; Go's encoder, 4:2:0 only, without
+// cgo), with an EXIF orientation, alternately big- and little-endian.
+func cameraJPEG(cc cameraClass, i int, seed int64) ([]byte, error) {
+	m := cameraLike(cc.w, cc.h, seed)
+	data, err := libjpegEncodeChroma(m, 90, cc.fullChroma)
+	if err != nil {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, m, &jpeg.Options{Quality: 90}); err != nil {
+			return nil, err
+		}
+		data = b.Bytes()
+	}
+	order := binary.ByteOrder(binary.BigEndian)
+	if i%2 == 1 {
+		order = binary.LittleEndian
+	}
+	return withEXIFOrientation(data, cameraOrientations[i%len(cameraOrientations)], order), nil
+}
+
+// cameraLike is what a camera or phone writes, as far as the entropy
+// decoder is concerned: a scene (smooth gradients, objects with hard edges,
+// patches of fine texture like foliage or fabric) under sensor noise that
+// differs per colour channel, so every 8×8 block of every component has
+// many non-zero coefficients at quality 90 (a 12-megapixel file is about
+// 3 MB at 4:2:0 and 5 MB at 4:4:4, as a phone's is), where the smooth
+// photoLike has few.
+func cameraLike(w, h int, seed int64) *image.NRGBA {
+	rng := rand.New(rand.NewSource(seed))
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	type grid struct {
+		step int
+		amp  float64
+		v    []float32
+		cols int
+	}
+	mk := func(step int, amp float64) grid {
+		g := grid{step: step, amp: amp, cols: w/step + 2}
+		g.v = make([]float32, (h/step+2)*g.cols)
+		for i := range g.v {
+			g.v[i] = float32(rng.Float64()*2 - 1)
+		}
+		return g
+	}
+	at := func(g *grid, x, y int) float64 {
+		gx, gy := x/g.step, y/g.step
+		fx, fy := float64(x%g.step)/float64(g.step), float64(y%g.step)/float64(g.step)
+		r0, r1 := g.v[gy*g.cols+gx:], g.v[(gy+1)*g.cols+gx:]
+		a := float64(r0[0])*(1-fx) + float64(r0[1])*fx
+		b := float64(r1[0])*(1-fx) + float64(r1[1])*fx
+		return g.amp * (a*(1-fy) + b*fy)
+	}
+	big, mid, fine := mk(w/8, 60), mk(w/40, 25), mk(3, 22)
+	red, blue := mk(w/10, 40), mk(w/12, 40)
+	mask := mk(w/30, 1)
+	// Sensor noise: a cheap generator, two uniform draws summed per
+	// channel (roughly Gaussian, sigma about 4 levels), as a camera's
+	// noise after its own denoising looks at ISO 400 or so.
+	s := uint64(seed) | 1
+	noise := func() float64 {
+		s ^= s << 13
+		s ^= s >> 7
+		s ^= s << 17
+		return float64(int(s&15)+int(s>>4&15)) - 15
+	}
+	for y := 0; y < h; y++ {
+		row := m.Pix[y*m.Stride:]
+		for x := 0; x < w; x++ {
+			l := 110 + float64(y)*50/float64(h) + at(&big, x, y) + at(&mid, x, y)
+			if at(&mask, x, y) > 0.2 { // textured patch
+				l += at(&fine, x, y)
+			}
+			if (x/(w/13)+y/(h/11))%5 == 0 { // objects with hard edges
+				l -= 45
+			}
+			cr, cb := at(&red, x, y), at(&blue, x, y)
+			p := row[4*x : 4*x+4 : 4*x+4]
+			p[0] = clamp8(l + cr + noise())
+			p[1] = clamp8(l - 0.3*cr - 0.3*cb + noise())
+			p[2] = clamp8(l + cb + noise())
+			p[3] = 255
+		}
+	}
+	return m
+}
+
 func clamp8(v float64) uint8 {
 	if v < 0 {
 		return 0
@@ -344,55 +469,31 @@ func fileIDs(files []string, n int) ([]store.ID, Opener) {
 	return ids, func(id store.ID) (io.ReadCloser, error) { return os.Open(byID[id]) }
 }
 
-// vipsBaseline is vipsthumbnail's speed on a class.
-type vipsBaseline struct {
-	oneCore  float64 // thumbnails/s, one process, VIPS_CONCURRENCY=1
-	twoProcs float64 // thumbnails/s, two such processes, half the files each
-	cpuMs    float64 // CPU time (user+sys) per thumbnail, one process
-}
-
-// vipsRates times vipsthumbnail on the files (box 256, JPEG q85, like the
-// cache): one process on one core (VIPS_CONCURRENCY=1, the figure the
-// issue quotes), and two such processes on half the files each (both
-// cores). ok is false when vips is not installed.
-func vipsRates(b *testing.B, files []string) (vb vipsBaseline, ok bool) {
-	if _, err := exec.LookPath("vipsthumbnail"); err != nil {
-		b.Logf("vipsthumbnail not installed: no baseline")
-		return vb, false
-	}
-	run := func(parts [][]string) (float64, float64) {
-		best, bestCPU := time.Duration(1<<62), time.Duration(1<<62)
-		for try := 0; try < 2; try++ {
-			out := b.TempDir()
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			var cpu time.Duration
-			start := time.Now()
-			for _, part := range parts {
-				wg.Add(1)
-				go func(part []string) {
-					defer wg.Done()
-					cmd := exec.Command("vipsthumbnail", append([]string{"-s", "256", "-o", filepath.Join(out, "%s.jpg[Q=85]")}, part...)...)
-					cmd.Env = append(os.Environ(), "VIPS_CONCURRENCY=1")
-					if o, err := cmd.CombinedOutput(); err != nil {
-						b.Errorf("vipsthumbnail: %v %s", err, o)
-						return
-					}
-					mu.Lock()
-					cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-					mu.Unlock()
-				}(part)
+// vipsRun times vipsthumbnail on the files (box 256, JPEG q85, like the
+// cache), as many processes as parts (each VIPS_CONCURRENCY=1, one core),
+// and returns the wall time and the CPU time (user+sys) of all of them.
+func vipsRun(b *testing.B, parts [][]string) (wall, cpu time.Duration) {
+	out := b.TempDir()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	start := time.Now()
+	for _, part := range parts {
+		wg.Add(1)
+		go func(part []string) {
+			defer wg.Done()
+			cmd := exec.Command("vipsthumbnail", append([]string{"-s", "256", "-o", filepath.Join(out, "%s.jpg[Q=85]")}, part...)...)
+			cmd.Env = append(os.Environ(), "VIPS_CONCURRENCY=1")
+			if o, err := cmd.CombinedOutput(); err != nil {
+				b.Errorf("vipsthumbnail: %v %s", err, o)
+				return
 			}
-			wg.Wait()
-			best = min(best, time.Since(start))
-			bestCPU = min(bestCPU, cpu)
-		}
-		return float64(len(files)) / best.Seconds(), float64(bestCPU.Microseconds()) / 1000 / float64(len(files))
+			mu.Lock()
+			cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			mu.Unlock()
+		}(part)
 	}
-	half := len(files) / 2
-	vb.oneCore, vb.cpuMs = run([][]string{files})
-	vb.twoProcs, _ = run([][]string{files[:half], files[half:]})
-	return vb, true
+	wg.Wait()
+	return time.Since(start), cpu
 }
 
 // cpuTime is this process's CPU time so far (user + system, all threads,
@@ -403,62 +504,97 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-type vipsResult struct {
-	vb vipsBaseline
-	ok bool
-}
+// benchRounds is how many times each of the three contenders runs on a
+// class, in turn (vips on one core, vips in two processes, lashview), so
+// that a burst of load from elsewhere on a shared machine hits all three
+// alike; each keeps its best round. Other engineers' builds come in bursts
+// of ten seconds or more: with three rounds, a class or two of nine often
+// had no quiet round of lashview's at all. cores_used tells which.
+const benchRounds = 5
 
-var vipsCache sync.Map // class -> vipsResult
+// benchMinThumbs: a class with fewer files goes over them again (as
+// distinct ids for lashview, the same names again for vips) so that a
+// round is long enough to time and both workers stay busy to the end. At
+// 24 a round of GIFs took 60 ms, a few scheduler ticks, and lashview's
+// best round rarely had both cores throughout (cores_used 1.7).
+const benchMinThumbs = 48
 
 func benchClass(b *testing.B, class string) {
 	files := benchCorpus(b)[class]
-	ids, open := fileIDs(files, len(files))
-	v, loaded := vipsCache.Load(class)
-	if !loaded {
-		vb, ok := vipsRates(b, files)
-		v = vipsResult{vb, ok}
-		vipsCache.Store(class, v)
+	list := files
+	for len(list) < benchMinThumbs {
+		list = append(list, files...)
 	}
-	vips := v.(vipsResult)
-	var elapsed, cpu time.Duration
+	ids, open := fileIDs(list, len(list))
+	_, haveVips := exec.LookPath("vipsthumbnail")
+	if haveVips != nil {
+		b.Logf("vipsthumbnail not installed: no baseline")
+	}
+	best := func(d *time.Duration, v time.Duration) {
+		if *d == 0 || v < *d {
+			*d = v
+		}
+	}
+	var lvWall, lvCPU, v1Wall, v1CPU, v2Wall time.Duration
+	var lvCores float64 // CPU over wall time of lashview's best round
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		dir := b.TempDir()
-		c, err := New(Options{Dir: filepath.Join(dir, "thumbs"), Open: open, Workers: benchWorkers})
-		if err != nil {
-			b.Fatal(err)
+		for round := 0; round < benchRounds; round++ {
+			b.StopTimer()
+			if haveVips == nil {
+				w, c := vipsRun(b, [][]string{list})
+				best(&v1Wall, w)
+				best(&v1CPU, c)
+				w, _ = vipsRun(b, [][]string{list[:len(list)/2], list[len(list)/2:]})
+				best(&v2Wall, w)
+			}
+			dir := b.TempDir()
+			c, err := New(Options{Dir: filepath.Join(dir, "thumbs"), Open: open, Workers: benchWorkers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			start, cpu0 := time.Now(), cpuTime()
+			st, err := c.Fill(context.Background(), ids, DefaultSize, nil)
+			wall, cpu := time.Since(start), cpuTime()-cpu0
+			if lvWall == 0 || wall < lvWall {
+				lvCores = cpu.Seconds() / wall.Seconds()
+			}
+			best(&lvWall, wall)
+			best(&lvCPU, cpu)
+			b.StopTimer()
+			c.Close()
+			if err != nil || st.Generated != len(ids) {
+				b.Fatalf("fill %+v: %v", st, err)
+			}
+			b.StartTimer()
 		}
-		b.StartTimer()
-		start, cpu0 := time.Now(), cpuTime()
-		st, err := c.Fill(context.Background(), ids, DefaultSize, nil)
-		elapsed += time.Since(start)
-		cpu += cpuTime() - cpu0
-		b.StopTimer()
-		c.Close()
-		if err != nil || st.Generated != len(ids) {
-			b.Fatalf("fill %+v: %v", st, err)
-		}
-		b.StartTimer()
 	}
-	n := float64(len(ids) * b.N)
-	rate := n / elapsed.Seconds()
-	cpuMs := float64(cpu.Microseconds()) / 1000 / n
+	n := float64(len(ids))
+	perSec := func(d time.Duration) float64 { return n / d.Seconds() }
+	perThumb := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
+	rate := perSec(lvWall)
 	b.ReportMetric(rate, "thumbs/s")
-	b.ReportMetric(cpuMs, "cpu_ms/thumb")
-	if vips.ok {
-		b.ReportMetric(vips.vb.oneCore, "vips1core/s")
-		b.ReportMetric(rate/vips.vb.oneCore, "x_vips1core")
-		b.ReportMetric(vips.vb.twoProcs, "vips2procs/s")
-		b.ReportMetric(rate/vips.vb.twoProcs, "x_vips2procs")
-		b.ReportMetric(vips.vb.cpuMs, "vips_cpu_ms/thumb")
+	b.ReportMetric(perThumb(lvCPU), "cpu_ms/thumb")
+	// Under 2 (less 0.1 or so for the start and the last thumbnail), the
+	// best round did not have both cores to itself.
+	b.ReportMetric(lvCores, "cores_used")
+	if haveVips == nil {
+		b.ReportMetric(perSec(v1Wall), "vips1core/s")
+		b.ReportMetric(rate/perSec(v1Wall), "x_vips1core")
+		// The issue's form of the same: lashview's time over one vips
+		// process's, the target ≤ 0.5.
+		b.ReportMetric(perSec(v1Wall)/rate, "ratio_time_vips1core")
+		b.ReportMetric(perSec(v2Wall), "vips2procs/s")
+		b.ReportMetric(rate/perSec(v2Wall), "x_vips2procs")
+		b.ReportMetric(perThumb(v1CPU), "vips_cpu_ms/thumb")
 	}
 }
 
 // BenchmarkThumbnails: thumbnails per second with 2 workers per class, and
 // the ratio to vipsthumbnail on the same files in the same run.
 func BenchmarkThumbnails(b *testing.B) {
-	for _, class := range []string{"photo", "shot1280", "shot1920", "gif", "webp"} {
+	for _, class := range []string{"photo", "cam420", "cam444", "cam24", "cam48", "shot1280", "shot1920", "gif", "webp"} {
 		b.Run(class, func(b *testing.B) { benchClass(b, class) })
 	}
 }

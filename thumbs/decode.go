@@ -382,6 +382,9 @@ func decodeAndShrink(hd header, stream io.Reader, size int64, px int, lim limits
 		// canvas.
 		return orient(placeFrame(img, at, hd.w, hd.h, tw, th), orientCode), nil
 	}
+	if hd.format == imgfmt.JPEG {
+		return orient(resizeBoxTo(img, tw, th, photoBoxFloor), orientCode), nil
+	}
 	return orient(resizeTo(img, tw, th), orientCode), nil
 }
 
@@ -407,6 +410,8 @@ func pngFailure(err error) error { return decodeFailure("png", err) }
 // size it must have.
 func decodeJPEG(hd header, stream io.Reader, size int64, px int, lim limits) (image.Image, int, int, error) {
 	data, err := readAllSized(stream, size, hd.w, hd.h)
+	// Both decoders copy what they need: the buffer can be kept.
+	defer putReadBuf(data)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -425,22 +430,6 @@ func decodeJPEG(hd header, stream io.Reader, size int64, px int, lim limits) (im
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
 	return img, hd.w, hd.h, err
-}
-
-// readAllSized reads a whole JPEG or WebP, whose decoders want it in
-// memory, allocating once when the size is known. It reads at most what a
-// w×h picture could plausibly take (8 bytes a pixel plus 16 MB of
-// metadata): anything beyond is junk after the image, and reading it would
-// let a 2 GB file with a small header cost 2 GB.
-func readAllSized(r io.Reader, size int64, w, h int) ([]byte, error) {
-	limit := 8*int64(w)*int64(h) + 16<<20
-	r = io.LimitReader(r, limit)
-	if size < 0 || size > limit {
-		size = min(limit, 1<<20)
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
 }
 
 // placeFrame scales a frame that covers the rectangle at of a cw×ch

@@ -102,7 +102,9 @@ static int lv_decode(const unsigned char *data, unsigned long len, int denom, in
 
 // lv_encode compresses RGBX rows (the fourth byte ignored) to a JPEG in
 // memory that libjpeg allocates; the caller copies it and frees *out.
-static int lv_encode(const unsigned char *pix, int w, int h, int stride, int quality,
+// full_chroma keeps chroma at full resolution (4:4:4) instead of libjpeg's
+// default 4:2:0.
+static int lv_encode(const unsigned char *pix, int w, int h, int stride, int quality, int full_chroma,
 		unsigned char **out, unsigned long *outlen, char *msg) {
 	struct jpeg_compress_struct c;
 	lv_error err;
@@ -132,6 +134,10 @@ static int lv_encode(const unsigned char *pix, int w, int h, int stride, int qua
 	c.in_color_space = JCS_EXT_RGBX;
 	jpeg_set_defaults(&c);
 	jpeg_set_quality(&c, quality, TRUE);
+	if (full_chroma) {
+		c.comp_info[0].h_samp_factor = 1;
+		c.comp_info[0].v_samp_factor = 1;
+	}
 	jpeg_start_compress(&c, TRUE);
 	while (c.next_scanline < c.image_height) {
 		JSAMPROW row = (JSAMPROW)(pix + (size_t)c.next_scanline * (size_t)stride);
@@ -194,8 +200,14 @@ func libjpegDecode(data []byte, w, h, denom int, gray bool) (image.Image, error)
 }
 
 // libjpegEncode compresses an opaque NRGBA image (its alpha is ignored) at
-// the given quality.
+// the given quality, chroma subsampled 4:2:0.
 func libjpegEncode(img *image.NRGBA, quality int) ([]byte, error) {
+	return libjpegEncodeChroma(img, quality, false)
+}
+
+// libjpegEncodeChroma is libjpegEncode with a choice of 4:4:4 chroma (the
+// benchmark makes camera-like files of both kinds with it).
+func libjpegEncodeChroma(img *image.NRGBA, quality int, fullChroma bool) ([]byte, error) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w == 0 || h == 0 {
 		return nil, errors.New("libjpeg: empty image")
@@ -204,7 +216,11 @@ func libjpegEncode(img *image.NRGBA, quality int) ([]byte, error) {
 	var out *C.uchar
 	var n C.ulong
 	pix := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y):]
-	if C.lv_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(w), C.int(h), C.int(img.Stride), C.int(quality),
+	fc := 0
+	if fullChroma {
+		fc = 1
+	}
+	if C.lv_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(w), C.int(h), C.int(img.Stride), C.int(quality), C.int(fc),
 		&out, &n, (*C.char)(unsafe.Pointer(&msg[0]))) != 0 {
 		return nil, fmt.Errorf("libjpeg: %s", C.GoString((*C.char)(unsafe.Pointer(&msg[0]))))
 	}

@@ -20,3 +20,7 @@ func libjpegDecode(data []byte, w, h, denom int, gray bool) (image.Image, error)
 func libjpegEncode(img *image.NRGBA, quality int) ([]byte, error) {
 	return nil, errors.New("libjpeg: not built in")
 }
+
+func libjpegEncodeChroma(img *image.NRGBA, quality int, fullChroma bool) ([]byte, error) {
+	return nil, errors.New("libjpeg: not built in")
+}

@@ -69,6 +69,11 @@ func decodeWebP(hd header, stream io.Reader, size int64, px int, lim limits) (im
 		return m, at, want, err
 	}
 	data, err := readAllSized(stream, size, hd.w, hd.h)
+	if haveLibwebp() && !lim.pureGo {
+		// libwebp writes into Go memory of its own: the buffer can be
+		// kept. x/image/webp's images are not checked for sharing it.
+		defer putReadBuf(data)
+	}
 	if err != nil {
 		return nil, canvas, image.Point{}, err
 	}
