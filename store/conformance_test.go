@@ -1,34 +1,11 @@
 package store_test
 
 import (
-	"maps"
-	"slices"
 	"testing"
 
 	"lashview/internal/storecases"
 	"lashview/store"
 )
-
-// check compares what a reader said of one attachment with the case.
-func check(t *testing.T, reader string, a store.Attachment, w storecases.Want) {
-	t.Helper()
-	if a.Status != w.Status || a.Generation != w.Generation {
-		t.Errorf("%s %s: status %s generation %s, want %s %s (%s)", reader, a.ID.Short(), a.Status, a.Generation, w.Status, w.Generation, a.Detail)
-	}
-	if w.MIME != "" && a.MIME != w.MIME {
-		t.Errorf("%s %s: MIME %q, want %q", reader, a.ID.Short(), a.MIME, w.MIME)
-	}
-	if w.Size >= 0 && a.Size != w.Size {
-		t.Errorf("%s %s: size %d, want %d", reader, a.ID.Short(), a.Size, w.Size)
-	}
-	wantRef := "sha256:" + a.ID.String()
-	if w.Generation == store.GenBlobOnly {
-		wantRef = "lash-attachment://sha256/" + a.ID.String()
-	}
-	if got := a.Reference(); got != wantRef {
-		t.Errorf("%s %s: reference %s, want %s", reader, a.ID.Short(), got, wantRef)
-	}
-}
 
 // TestConformance runs every reader of the store over every case of the
 // conformance table: each must say the same of each attachment.
@@ -43,23 +20,7 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[store.ID]store.Attachment{}
-			for _, a := range res.Attachments {
-				got[a.ID] = a
-			}
-			if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(c.Attachments)); !slices.Equal(g, w) {
-				t.Fatalf("Scan listed %v\nwant %v", g, w)
-			}
-			for id, w := range c.Attachments {
-				check(t, "Scan", got[id], w)
-			}
-			finds := map[string]store.FindingKind{}
-			for _, f := range res.Findings {
-				finds[f.Path] = f.Kind
-			}
-			if !maps.Equal(finds, c.Findings) {
-				t.Errorf("Scan findings %v\nwant %v", finds, c.Findings)
-			}
+			storecases.CheckScan(t, "Scan", res, c)
 
 			// Examine, one id at a time, as the watcher asks.
 			fresh, err := store.Open(c.Root, c.Options)
@@ -72,7 +33,7 @@ func TestConformance(t *testing.T) {
 					t.Errorf("Examine %s: not found", id.Short())
 					continue
 				}
-				check(t, "Examine", a, w)
+				storecases.Check(t, "Examine", a, w)
 			}
 
 			// Folder by folder, as the window reads a large store.
@@ -108,7 +69,7 @@ func TestConformance(t *testing.T) {
 					}
 					continue
 				}
-				check(t, "ScanPrefix", a, w)
+				storecases.Check(t, "ScanPrefix", a, w)
 				if !hinted[id] && w.Status != store.StatusSymlink {
 					t.Errorf("HintPrefix missed %s", id.Short())
 				}

@@ -24,9 +24,7 @@ func TestConformance(t *testing.T) {
 					t.Errorf("%s: not listed", id.Short())
 					continue
 				}
-				if a.Status != w.Status || a.Generation != w.Generation || (w.MIME != "" && a.MIME != w.MIME) || (w.Size >= 0 && a.Size != w.Size) {
-					t.Errorf("%s: %s %s %q %d, want %+v", id.Short(), a.Status, a.Generation, a.MIME, a.Size, w)
-				}
+				storecases.Check(t, "the window", a, w)
 			}
 		})
 	}

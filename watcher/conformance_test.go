@@ -41,7 +41,7 @@ func TestConformance(t *testing.T) {
 				}
 				for id, want := range c.Attachments {
 					a, ok := view.Get(id)
-					if !ok || !agrees(a, want) {
+					if !ok || !want.Agrees(a) {
 						return false
 					}
 				}
@@ -55,7 +55,7 @@ func TestConformance(t *testing.T) {
 				case <-deadline:
 					for id, want := range c.Attachments {
 						a, ok := view.Get(id)
-						if !ok || !agrees(a, want) {
+						if !ok || !want.Agrees(a) {
 							t.Errorf("%s: watcher says %v %s %s %q %d, want %+v", id.Short(), ok, a.Status, a.Generation, a.MIME, a.Size, want)
 						}
 					}
@@ -64,12 +64,6 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
-}
-
-// agrees reports whether an attachment is what the case wants.
-func agrees(a store.Attachment, w storecases.Want) bool {
-	return a.Status == w.Status && a.Generation == w.Generation &&
-		(w.MIME == "" || a.MIME == w.MIME) && (w.Size < 0 || a.Size == w.Size)
 }
 
 // TestFirstSidecarRejudges: a blob without a sidecar is healthy blob-only

@@ -8,10 +8,12 @@ package storecases
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -257,4 +259,48 @@ func oneBlob(t testing.TB) Case {
 	return Case{Name: "one-blob", Root: root,
 		Attachments: map[store.ID]Want{id: {Status: store.StatusOK, Generation: store.GenBlobOnly, MIME: "image/webp", Size: int64(len(data))}},
 		Findings:    map[string]store.FindingKind{}}
+}
+
+// Agrees reports whether a reader said of an attachment what w wants.
+func (w Want) Agrees(a store.Attachment) bool {
+	return a.Status == w.Status && a.Generation == w.Generation &&
+		(w.MIME == "" || a.MIME == w.MIME) && (w.Size < 0 || a.Size == w.Size)
+}
+
+// Check fails t, naming the reader, where it said of an attachment other
+// than w wants, its reference in its generation's form included.
+func Check(t testing.TB, reader string, a store.Attachment, w Want) {
+	t.Helper()
+	if !w.Agrees(a) {
+		t.Errorf("%s %s: %s %s %q %d bytes (%s), want %s %s %q %d", reader, a.ID.Short(), a.Status, a.Generation, a.MIME, a.Size, a.Detail,
+			w.Status, w.Generation, w.MIME, w.Size)
+	}
+	if got, want := a.Reference(), w.Generation.Reference(a.ID); got != want {
+		t.Errorf("%s %s: reference %s, want %s", reader, a.ID.Short(), got, want)
+	}
+}
+
+// CheckScan fails t where a whole listing differs from the case: other ids,
+// an attachment other than wanted, other findings. It returns the listing's
+// attachments by id.
+func CheckScan(t testing.TB, reader string, res *store.ScanResult, c Case) map[store.ID]store.Attachment {
+	t.Helper()
+	got := map[store.ID]store.Attachment{}
+	for _, a := range res.Attachments {
+		got[a.ID] = a
+	}
+	if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(c.Attachments)); !slices.Equal(g, w) {
+		t.Fatalf("%s listed %v\nwant %v", reader, g, w)
+	}
+	for id, w := range c.Attachments {
+		Check(t, reader, got[id], w)
+	}
+	finds := map[string]store.FindingKind{}
+	for _, f := range res.Findings {
+		finds[f.Path] = f.Kind
+	}
+	if !maps.Equal(finds, c.Findings) {
+		t.Errorf("%s findings %v\nwant %v", reader, finds, c.Findings)
+	}
+	return got
 }

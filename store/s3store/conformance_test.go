@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -22,24 +21,6 @@ import (
 func config(srv *s3test.Server) s3store.Config {
 	return s3store.Config{Endpoint: srv.Endpoint, Region: s3test.Region,
 		Creds: credentials.NewStaticV4(s3test.AccessKey, s3test.SecretKey, "")}
-}
-
-// check compares what a reader said of one attachment with the case, as
-// store's own conformance test does.
-func check(t *testing.T, reader string, a store.Attachment, w storecases.Want) {
-	t.Helper()
-	if a.Status != w.Status || a.Generation != w.Generation {
-		t.Errorf("%s %s: status %s generation %s, want %s %s (%s)", reader, a.ID.Short(), a.Status, a.Generation, w.Status, w.Generation, a.Detail)
-	}
-	if w.MIME != "" && a.MIME != w.MIME {
-		t.Errorf("%s %s: MIME %q, want %q", reader, a.ID.Short(), a.MIME, w.MIME)
-	}
-	if w.Size >= 0 && a.Size != w.Size {
-		t.Errorf("%s %s: size %d, want %d", reader, a.ID.Short(), a.Size, w.Size)
-	}
-	if got, want := a.Reference(), w.Generation.Reference(a.ID); got != want {
-		t.Errorf("%s %s: reference %s, want %s", reader, a.ID.Short(), got, want)
-	}
 }
 
 // withoutLinks is the case as a bucket holds it: S3 has no symbolic
@@ -101,23 +82,7 @@ func TestConformance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := map[store.ID]store.Attachment{}
-				for _, a := range res.Attachments {
-					got[a.ID] = a
-				}
-				if g, w := slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(c.Attachments)); !slices.Equal(g, w) {
-					t.Fatalf("Scan listed %v\nwant %v", g, w)
-				}
-				for id, w := range c.Attachments {
-					check(t, "Scan", got[id], w)
-				}
-				finds := map[string]store.FindingKind{}
-				for _, f := range res.Findings {
-					finds[f.Path] = f.Kind
-				}
-				if !maps.Equal(finds, c.Findings) {
-					t.Errorf("Scan findings %v\nwant %v", finds, c.Findings)
-				}
+				storecases.CheckScan(t, "Scan", res, c)
 
 				// One id at a time, on a store that has not listed yet.
 				fresh, err := s3store.OpenWith(t.Context(), bucket, prefix, config(srv), c.Options)
@@ -130,7 +95,7 @@ func TestConformance(t *testing.T) {
 						t.Errorf("Examine %s: %v %v", id.Short(), ok, err)
 						continue
 					}
-					check(t, "Examine", a, w)
+					storecases.Check(t, "Examine", a, w)
 				}
 
 				// Open serves the bytes and metadata the folder's Open does,
