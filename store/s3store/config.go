@@ -10,12 +10,15 @@ package s3store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"lashview/store"
 )
 
 // Config is where the bucket's server is and who asks it.
@@ -31,6 +34,9 @@ type Config struct {
 	// MaxRetries is how often a failed request is tried again, with
 	// backoff (0: 5 times).
 	MaxRetries int
+	// PartSize is the size of one part of a multipart upload (0: the
+	// client's default); a put streams with about this much memory.
+	PartSize uint64
 }
 
 // EnvConfig is the configuration the standard AWS environment gives, as
@@ -117,11 +123,18 @@ func (c Config) client() (*minio.Client, error) {
 
 // The bucket's failures, in words; errors.Is tells them apart.
 var (
-	ErrNoSuchBucket = errors.New("no such bucket")
-	ErrAccessDenied = errors.New("access denied")
-	ErrUnreachable  = errors.New("the S3 endpoint cannot be reached")
-	ErrClockSkew    = errors.New("this computer's clock differs too much from the server's")
-	ErrThrottled    = errors.New("the server asks to slow down (throttled), still after retries")
+	ErrNoSuchBucket       = errors.New("no such bucket")
+	ErrAccessDenied error = accessDenied{}
+	ErrUnreachable        = errors.New("the S3 endpoint cannot be reached")
+	ErrClockSkew          = errors.New("this computer's clock differs too much from the server's")
+	ErrThrottled          = errors.New("the server asks to slow down (throttled), still after retries")
 	// ErrVanished is an object that was listed and was gone when read.
-	ErrVanished = errors.New("the object was listed but was gone when read (deleted meanwhile)")
+	ErrVanished = store.ErrVanished
 )
+
+// accessDenied is also fs.ErrPermission, so a sidecar the server refuses
+// is reported as a folder's unreadable file is.
+type accessDenied struct{}
+
+func (accessDenied) Error() string        { return "access denied" }
+func (accessDenied) Is(target error) bool { return target == fs.ErrPermission }

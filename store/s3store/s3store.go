@@ -1,41 +1,34 @@
 package s3store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/url"
-	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/minio/minio-go/v7"
 
 	"lashview/store"
 )
 
-// Store is a lash attachment store in a bucket under a key prefix. Like
-// store.Store it holds nothing open: every method asks the server.
-type Store struct {
-	client    *minio.Client
-	bucket    string
-	prefix    string // "" or "a/b", no slashes at either end
-	newerLash bool
-
-	seenMu    sync.Mutex
-	seenKnown bool // hasSide was looked at
-	hasSide   bool // the store holds a sidecar (a key under a sidecar's name)
+// Backend is a bucket's objects under a key prefix, as a store.Backend:
+// lash's rules sit above it in store.Objects.
+type Backend struct {
+	client *minio.Client
+	bucket string
+	prefix string // "" or "a/b", no slashes at either end
+	// partSize is the size of one part of a multipart upload (0: the
+	// client's choice); a put streams with about this much memory.
+	partSize uint64
 }
 
 // Open returns the store at url (s3://BUCKET/PREFIX) on the server the
 // standard AWS environment names (EnvConfig). It checks that the bucket
 // exists and may be read.
-func Open(ctx context.Context, url string, opt store.Options) (*Store, error) {
+func Open(ctx context.Context, url string, opt store.Options) (*store.Objects, error) {
 	bucket, prefix, err := ParseURL(url)
 	if err != nil {
 		return nil, err
@@ -44,70 +37,84 @@ func Open(ctx context.Context, url string, opt store.Options) (*Store, error) {
 }
 
 // OpenWith is Open with an explicit configuration.
-func OpenWith(ctx context.Context, bucket, prefix string, cfg Config, opt store.Options) (*Store, error) {
+func OpenWith(ctx context.Context, bucket, prefix string, cfg Config, opt store.Options) (*store.Objects, error) {
+	b, err := NewBackend(ctx, bucket, prefix, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return store.NewObjects(b, opt), nil
+}
+
+// NewBackend connects to the bucket and checks that it exists and may be
+// read.
+func NewBackend(ctx context.Context, bucket, prefix string, cfg Config) (*Backend, error) {
 	cl, err := cfg.client()
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{client: cl, bucket: bucket, prefix: strings.Trim(prefix, "/"), newerLash: opt.NewerLash}
+	b := &Backend{client: cl, bucket: bucket, prefix: strings.Trim(prefix, "/"), partSize: cfg.PartSize}
 	ok, err := cl.BucketExists(ctx, bucket)
 	if err != nil {
-		return nil, s.explain(err, "")
+		return nil, b.explain(err, "")
 	}
 	if !ok {
 		return nil, fmt.Errorf("s3://%s: %w", bucket, ErrNoSuchBucket)
 	}
-	return s, nil
+	return b, nil
 }
 
 // URL is s3://BUCKET[/PREFIX].
-func (s *Store) URL() string {
-	if s.prefix == "" {
-		return "s3://" + s.bucket
+func (b *Backend) URL() string {
+	if b.prefix == "" {
+		return "s3://" + b.bucket
 	}
-	return "s3://" + s.bucket + "/" + s.prefix
+	return "s3://" + b.bucket + "/" + b.prefix
 }
 
-// Bucket is the bucket's name, Prefix the store's key prefix ("" or
-// "a/b").
-func (s *Store) Bucket() string { return s.bucket }
+// Bucket is the bucket's name.
+func (b *Backend) Bucket() string { return b.bucket }
 
 // Prefix is the key prefix the store lies under, without slashes at its
 // ends; "" for the bucket's top.
-func (s *Store) Prefix() string { return s.prefix }
+func (b *Backend) Prefix() string { return b.prefix }
 
-// key is the object key of rel (a path relative to the store's root).
-func (s *Store) key(rel string) string {
-	if s.prefix == "" {
+// Client is the S3 client the backend asks.
+func (b *Backend) Client() *minio.Client { return b.client }
+
+// FullKey is the bucket key of a store-relative key.
+func (b *Backend) FullKey(rel string) string {
+	if b.prefix == "" {
 		return rel
 	}
-	return s.prefix + "/" + rel
+	return b.prefix + "/" + rel
 }
 
-// rel is the store-relative path of an object key.
-func (s *Store) rel(key string) string {
-	if s.prefix == "" {
+// rel is the store-relative key of a bucket key.
+func (b *Backend) rel(key string) string {
+	if b.prefix == "" {
 		return key
 	}
-	return strings.TrimPrefix(key, s.prefix+"/")
+	return strings.TrimPrefix(key, b.prefix+"/")
 }
 
-func blobRel(id store.ID) string    { return "sha256/" + id.Prefix() + "/" + string(id) }
-func sidecarRel(id store.ID) string { return blobRel(id) + ".json" }
-
-// where names an object for a person: s3://bucket/key.
-func (s *Store) where(rel string) string { return "s3://" + s.bucket + "/" + s.key(rel) }
+// Where names an object for a person: s3://bucket/key; "" names the store.
+func (b *Backend) Where(rel string) string {
+	if rel == "" {
+		return b.URL()
+	}
+	return "s3://" + b.bucket + "/" + b.FullKey(rel)
+}
 
 // explain turns a client error into one that says what went wrong in
-// words and wraps the matching Err*; rel is the object's path ("" for the
+// words and wraps the matching Err*; rel is the object's key ("" for the
 // bucket).
-func (s *Store) explain(err error, rel string) error {
+func (b *Backend) explain(err error, rel string) error {
 	if err == nil {
 		return nil
 	}
-	what := "s3://" + s.bucket
+	what := "s3://" + b.bucket
 	if rel != "" {
-		what = s.where(rel)
+		what = b.Where(rel)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -117,6 +124,8 @@ func (s *Store) explain(err error, rel string) error {
 	switch resp.Code {
 	case "NoSuchBucket":
 		kind = ErrNoSuchBucket
+	case "NoSuchKey", "NotFound":
+		return fmt.Errorf("%s: %w", what, store.ErrVanished)
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AllAccessDisabled":
 		kind = ErrAccessDenied
 	case "RequestTimeTooSkewed":
@@ -126,6 +135,9 @@ func (s *Store) explain(err error, rel string) error {
 	}
 	if kind == nil && resp.StatusCode == 403 {
 		kind = ErrAccessDenied
+	}
+	if kind == nil && resp.StatusCode == 503 {
+		kind = ErrThrottled
 	}
 	if kind != nil {
 		msg := resp.Message
@@ -147,551 +159,130 @@ func isNoSuchKey(err error) bool {
 	return code == "NoSuchKey" || code == "NotFound"
 }
 
-// object is one listed key, relative to the store's root.
-type object struct {
-	rel  string
-	size int64
-	mod  time.Time
-}
-
-// list lists every object under the store-relative folder dir ("sha256/").
-func (s *Store) list(ctx context.Context, dir string, each func(object) error) error {
-	for o := range s.client.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.key(dir), Recursive: true}) {
+// List lists every object under the store-relative dir, recursively.
+func (b *Backend) List(ctx context.Context, dir string, each func(store.Object) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // an early stop ends the listing's goroutine
+	for o := range b.client.ListObjectsIter(ctx, b.bucket, minio.ListObjectsOptions{Prefix: b.FullKey(dir), Recursive: true}) {
 		if o.Err != nil {
-			return s.explain(o.Err, "")
+			return b.explain(o.Err, "")
 		}
-		if err := each(object{rel: s.rel(o.Key), size: o.Size, mod: o.LastModified}); err != nil {
+		if err := each(store.Object{Key: b.rel(o.Key), Size: o.Size, ModTime: o.LastModified, ETag: o.ETag}); err != nil {
 			return err
 		}
 	}
 	return ctx.Err()
 }
 
-// errStop ends a listing early.
-var errStop = errors.New("stop")
-
-// contents looks (stopping at the first sidecar name) whether the store
-// holds a sidecar, as store.Store does for a folder; once known, lashview's
-// own sightings keep it up to date and a whole Scan corrects it. A look
-// that failed is tried again next time.
-func (s *Store) contents(ctx context.Context) (bool, error) {
-	s.seenMu.Lock()
-	if s.seenKnown {
-		side := s.hasSide
-		s.seenMu.Unlock()
-		return side, nil
-	}
-	s.seenMu.Unlock()
-	side := false
-	err := s.list(ctx, "sha256/", func(o object) error {
-		if parseKey(o.rel).sidecarName {
-			side = true
-			return errStop
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return false, err
-	}
-	s.seenMu.Lock()
-	defer s.seenMu.Unlock()
-	s.hasSide = s.hasSide || side
-	s.seenKnown = true
-	return s.hasSide, nil
-}
-
-// setContents replaces what is known with what a whole listing saw.
-func (s *Store) setContents(side bool) {
-	s.seenMu.Lock()
-	s.hasSide, s.seenKnown = side, true
-	s.seenMu.Unlock()
-}
-
-// Sidecarless is the generation of a blob without a sidecar in this store
-// (store.SidecarlessGeneration), from a look at the bucket's names.
-func (s *Store) Sidecarless(ctx context.Context) (store.Generation, error) {
-	side, err := s.contents(ctx)
+// Stat asks for one object.
+func (b *Backend) Stat(ctx context.Context, rel string) (store.Object, error) {
+	info, err := b.client.StatObject(ctx, b.bucket, b.FullKey(rel), minio.StatObjectOptions{})
 	if err != nil {
-		return "", err
+		return store.Object{}, b.explain(err, rel)
 	}
-	return store.SidecarlessGeneration(s.newerLash, side), nil
+	return store.Object{Key: rel, Size: info.Size, ModTime: info.LastModified, ETag: info.ETag}, nil
 }
 
-// keyName is what one key under sha256/ is to lash.
-type keyName struct {
-	// folder is set for a key below a folder lash does not write (a
-	// folder that is not a prefix folder, or a folder inside one): the
-	// folder's store-relative path; dirDetail says what it is.
-	folder, dirDetail string
-	// prefix and name are a key's folder and name in sha256/<prefix>/<name>
-	// (prefix "" for a key right in sha256/).
-	prefix, name string
-	// sidecarName says the key (or its folder) has a sidecar's name.
-	sidecarName bool
-	// marker is a key that ends in "/" (a folder marker some tools write).
-	marker bool
-}
-
-// parseKey reads a store-relative key under sha256/ as a folder store's
-// Scan would read the same path: S3 has no folders, so a key with more
-// parts stands for the folders a copy to disk would make.
-func parseKey(rel string) keyName {
-	rest := strings.TrimPrefix(rel, "sha256/")
-	parts := strings.Split(rest, "/")
-	switch {
-	case len(parts) == 1:
-		return keyName{name: parts[0]}
-	case len(parts[0]) != 2:
-		return keyName{folder: "sha256/" + parts[0], dirDetail: "a folder that is not a prefix folder"}
-	case len(parts) == 2 && parts[1] == "":
-		return keyName{prefix: parts[0], marker: true}
-	case len(parts) == 2:
-		n := store.ParseName(parts[1], parts[0])
-		return keyName{prefix: parts[0], name: parts[1], sidecarName: n.Kind == store.NameSidecar}
-	}
-	k := keyName{folder: "sha256/" + parts[0] + "/" + parts[1], dirDetail: "a folder inside a prefix folder"}
-	switch store.ParseName(parts[1], parts[0]).Kind {
-	case store.NameSidecar:
-		k.sidecarName, k.dirDetail = true, "a folder stands where a sidecar belongs"
-	case store.NameBlob:
-		k.dirDetail = "a folder stands where a blob belongs"
-	}
-	return k
-}
-
-// pair is what the listing found of one id.
-type pair struct {
-	blob, side *object
-}
-
-// Scan lists every attachment and every stray key of the store, and says
-// of each what store.Store.Scan says of the same store in a folder. It
-// reads each sidecar, and the first bytes of each blob whose sidecar does
-// not say what it is, with opt.Workers requests at once (default 8). It
-// changes nothing. A prefix under which nothing lies is an empty store.
-func (s *Store) Scan(ctx context.Context, opt store.ScanOptions) (*store.ScanResult, error) {
-	pairs := map[store.ID]*pair{}
-	var ids []store.ID
-	get := func(id store.ID) *pair {
-		p := pairs[id]
-		if p == nil {
-			p = &pair{}
-			pairs[id] = p
-			ids = append(ids, id)
-		}
-		return p
-	}
-	res := &store.ScanResult{}
-	folders := map[string]int{} // folder path -> index in res.Findings
-	side := false
-	err := s.list(ctx, "sha256/", func(o object) error {
-		k := parseKey(o.rel)
-		side = side || k.sidecarName
-		switch {
-		case k.folder != "":
-			if i, ok := folders[k.folder]; ok {
-				if o.mod.After(res.Findings[i].ModTime) {
-					res.Findings[i].ModTime = o.mod
-				}
-				return nil
-			}
-			folders[k.folder] = len(res.Findings)
-			res.Findings = append(res.Findings, store.Finding{Path: k.folder, Kind: store.FindingForeign, Detail: k.dirDetail, Dir: true, ModTime: o.mod})
-			return nil
-		case k.marker:
-			res.Findings = append(res.Findings, store.Finding{Path: o.rel, Kind: store.FindingForeign,
-				Detail: "a folder marker object, which lash lists as a blob", ModTime: o.mod})
-			return nil
-		}
-		n := store.ParseName(k.name, k.prefix)
-		switch n.Kind {
-		case store.NameBlob:
-			obj := o
-			get(n.ID).blob = &obj
-		case store.NameSidecar:
-			obj := o
-			get(n.ID).side = &obj
-		default:
-			kind, detail := store.Stray(k.name, k.prefix)
-			res.Findings = append(res.Findings, store.Finding{Path: o.rel, Kind: kind, Detail: detail, ModTime: o.mod})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	trees, err := s.sessionTrees(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res.Findings = append(res.Findings, trees...)
-	s.setContents(side)
-	gen := store.SidecarlessGeneration(s.newerLash, side)
-
-	res.Attachments = make([]store.Attachment, len(ids))
-	keep := make([]bool, len(ids))
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = 8
-	}
-	workers = max(1, min(workers, len(ids)))
-	var (
-		mu       sync.Mutex
-		next     int
-		done     int
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := firstErr != nil
-				mu.Unlock()
-				if i >= len(ids) || stop || ctx.Err() != nil {
-					return
-				}
-				a, ok, err := s.judge(ctx, ids[i], pairs[ids[i]], gen)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				res.Attachments[i], keep[i] = a, ok
-				done++
-				d := done
-				mu.Unlock()
-				if opt.Progress != nil {
-					opt.Progress(d, len(ids))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	atts := res.Attachments[:0]
-	for i, a := range res.Attachments {
-		if keep[i] {
-			atts = append(atts, a)
-		}
-	}
-	res.Attachments = atts
-	store.SortNewest(res.Attachments)
-	sortFindings(res.Findings)
-	return res, nil
-}
-
-func sortFindings(f []store.Finding) {
-	slices.SortFunc(f, func(a, b store.Finding) int { return strings.Compare(a.Path, b.Path) })
-}
-
-// judge reads what a listing cannot tell of one id (its sidecar, and the
-// first bytes of a blob whose sidecar does not say what it is) and lets
-// store.Judge decide. false: the id's objects were all gone when read.
-func (s *Store) judge(ctx context.Context, id store.ID, p *pair, gen store.Generation) (store.Attachment, bool, error) {
-	f := store.Facts{ID: id}
-	if p.blob != nil {
-		f.HasBlob, f.BlobSize, f.BlobModified = true, p.blob.size, p.blob.mod
-	}
-	if p.side != nil {
-		f.HasSidecar, f.SidecarModified = true, p.side.mod
-		f.Sidecar, f.SidecarErr = s.readSidecar(ctx, id, p.side.size)
-		if f.SidecarErr != nil && !isFileProblem(f.SidecarErr) {
-			return store.Attachment{}, false, f.SidecarErr
-		}
-	}
-	var sniffErr error
-	a := store.Judge(f, gen, func() (store.Header, string, error) {
-		h, mime, err := s.sniff(ctx, id, f.BlobSize)
-		sniffErr = err
-		return h, mime, err
-	})
-	switch {
-	case sniffErr == nil:
-	case errors.Is(sniffErr, ErrVanished):
-		// The blob was deleted since the listing: judge what is left.
-		f.HasBlob = false
-		if !f.HasSidecar || errors.Is(f.SidecarErr, fs.ErrNotExist) {
-			return store.Attachment{}, false, nil
-		}
-		a = store.Judge(f, gen, nil)
-	case !isFileProblem(sniffErr):
-		return store.Attachment{}, false, sniffErr
-	}
-	return a, true, nil
-}
-
-// isFileProblem tells an error of one object (it vanished, it may not be
-// read, it is too large), which the attachment's status reports as a
-// folder's unreadable file is, from one of the whole bucket (unreachable,
-// no such bucket), which fails the listing.
-func isFileProblem(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrVanished) ||
-		errors.Is(err, ErrAccessDenied) || errors.Is(err, store.ErrSidecarTooLarge)
-}
-
-// readSidecar reads a sidecar of listed size whole (at most
-// store.MaxSidecarSize). A sidecar deleted since the listing is
-// fs.ErrNotExist, as a folder's would be.
-func (s *Store) readSidecar(ctx context.Context, id store.ID, size int64) ([]byte, error) {
-	if size > store.MaxSidecarSize {
-		return nil, store.ErrSidecarTooLarge
-	}
-	obj, err := s.client.GetObject(ctx, s.bucket, s.key(sidecarRel(id)), minio.GetObjectOptions{})
-	if err != nil {
-		return nil, s.readErr(err, sidecarRel(id))
-	}
-	defer obj.Close()
-	data, err := io.ReadAll(io.LimitReader(obj, store.MaxSidecarSize+1))
-	if err != nil {
-		return nil, s.readErr(err, sidecarRel(id))
-	}
-	if len(data) > store.MaxSidecarSize {
-		return nil, store.ErrSidecarTooLarge
-	}
-	return data, nil
-}
-
-func (s *Store) readErr(err error, rel string) error {
-	if isNoSuchKey(err) {
-		return fmt.Errorf("%s: %w: %w", s.where(rel), ErrVanished, fs.ErrNotExist)
-	}
-	return s.explain(err, rel)
-}
-
-// headerLimit is what store.SniffHeader reads at most of a blob.
-const headerLimit = 4 << 20
-
-// sniff reads what the blob's first bytes say (store.SniffAny), fetching
-// at most the header's limit.
-func (s *Store) sniff(ctx context.Context, id store.ID, size int64) (store.Header, string, error) {
-	if size == 0 {
-		return store.SniffAny(bytes.NewReader(nil))
-	}
+// Open streams n bytes of the object from off (n < 0: to its end). The
+// object's absence is found at once, not at the first read.
+func (b *Backend) Open(ctx context.Context, rel string, off, n int64) (io.ReadCloser, store.Object, error) {
 	opts := minio.GetObjectOptions{}
-	if err := opts.SetRange(0, min(size, headerLimit)-1); err != nil {
-		return store.Header{}, "", err
+	if n == 0 {
+		o, err := b.Stat(ctx, rel)
+		return io.NopCloser(strings.NewReader("")), o, err
 	}
-	obj, err := s.client.GetObject(ctx, s.bucket, s.key(blobRel(id)), opts)
+	if off > 0 || n > 0 {
+		end := int64(0)
+		if n > 0 {
+			end = off + n - 1
+		}
+		if err := opts.SetRange(off, end); err != nil {
+			return nil, store.Object{}, err
+		}
+	}
+	obj, err := b.client.GetObject(ctx, b.bucket, b.FullKey(rel), opts)
 	if err != nil {
-		return store.Header{}, "", s.readErr(err, blobRel(id))
+		return nil, store.Object{}, b.explain(err, rel)
 	}
-	defer obj.Close()
-	h, mime, err := store.SniffAny(obj)
+	info, err := obj.Stat()
 	if err != nil {
-		return h, mime, s.readErr(err, blobRel(id))
+		obj.Close()
+		return nil, store.Object{}, b.explain(err, rel)
 	}
-	return h, mime, nil
+	return &reader{obj: obj, b: b, rel: rel}, store.Object{Key: rel, Size: info.Size, ModTime: info.LastModified, ETag: info.ETag}, nil
 }
 
-// sessionTrees reports the per-session trees (sessions/<64 hex>/sha256/…)
-// of the unreleased lash between alpha.86 and alpha.87, one finding each
-// with the bytes it holds, as a folder store's Scan does.
-func (s *Store) sessionTrees(ctx context.Context) ([]store.Finding, error) {
-	type tree struct {
-		files, size int64
-		mod         time.Time
-		isTree      bool
+// reader explains the errors of a streamed object in words.
+type reader struct {
+	obj *minio.Object
+	b   *Backend
+	rel string
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	n, err := r.obj.Read(p)
+	if err != nil && err != io.EOF {
+		err = r.b.explain(err, r.rel)
 	}
-	trees := map[string]*tree{}
-	var order []string
-	err := s.list(ctx, "sessions/", func(o object) error {
-		parts := strings.SplitN(strings.TrimPrefix(o.rel, "sessions/"), "/", 3)
-		if len(parts) < 2 {
-			return nil
-		}
-		if _, err := store.ParseID(parts[0]); err != nil {
-			return nil
-		}
-		t := trees[parts[0]]
-		if t == nil {
-			t = &tree{}
-			trees[parts[0]] = t
-			order = append(order, parts[0])
-		}
-		if !strings.HasSuffix(o.rel, "/") {
-			t.files++
-			t.size += o.size
-		}
-		if o.mod.After(t.mod) {
-			t.mod = o.mod
-		}
-		t.isTree = t.isTree || (len(parts) == 3 && parts[1] == "sha256")
-		return nil
+	return n, err
+}
+
+func (r *reader) Close() error { return r.obj.Close() }
+
+// Put uploads the object: a single PUT, or a multipart upload for a large
+// or unknown size, which the server makes visible only when it completes.
+// A failed upload is aborted by the client, so nothing is left.
+func (b *Backend) Put(ctx context.Context, rel string, r io.Reader, size int64) (store.Object, error) {
+	info, err := b.client.PutObject(ctx, b.bucket, b.FullKey(rel), r, size, minio.PutObjectOptions{
+		ContentType: "application/octet-stream", PartSize: b.partSize,
 	})
 	if err != nil {
-		return nil, err
+		return store.Object{}, b.explain(err, rel)
 	}
-	var finds []store.Finding
-	for _, name := range order {
-		t := trees[name]
-		if !t.isTree {
-			continue
-		}
-		finds = append(finds, store.Finding{Path: "sessions/" + name, Kind: store.FindingSessionTree, Dir: true, ModTime: t.mod, Size: t.size,
-			Detail: fmt.Sprintf("a per-session tree (%d objects, %d bytes) written by an unreleased lash between alpha.86 and alpha.87; no released lash reads it", t.files, t.size)})
-	}
-	return finds, nil
+	return store.Object{Key: rel, Size: info.Size, ModTime: info.LastModified, ETag: info.ETag}, nil
 }
 
-// stat asks for one object: false when it does not exist.
-func (s *Store) stat(ctx context.Context, rel string) (object, bool, error) {
-	info, err := s.client.StatObject(ctx, s.bucket, s.key(rel), minio.StatObjectOptions{})
-	if err != nil {
-		if isNoSuchKey(err) {
-			return object{}, false, nil
-		}
-		return object{}, false, s.explain(err, rel)
+// Delete removes the object; S3 deletes an absent key without complaint.
+func (b *Backend) Delete(ctx context.Context, rel string) error {
+	if err := b.client.RemoveObject(ctx, b.bucket, b.FullKey(rel), minio.RemoveObjectOptions{}); err != nil && !isNoSuchKey(err) {
+		return b.explain(err, rel)
 	}
-	return object{rel: rel, size: info.Size, mod: info.LastModified}, true, nil
+	return nil
 }
 
-// Examine looks at one id as Scan would and returns its attachment, or
-// false when neither its blob nor its sidecar is in the bucket.
-func (s *Store) Examine(ctx context.Context, id store.ID) (store.Attachment, bool, error) {
-	var p pair
-	for _, isSide := range []bool{false, true} {
-		rel := blobRel(id)
-		if isSide {
-			rel = sidecarRel(id)
-		}
-		o, ok, err := s.stat(ctx, rel)
-		if err != nil {
-			return store.Attachment{}, false, err
-		}
-		if ok && isSide {
-			p.side = &o
-		} else if ok {
-			p.blob = &o
-		}
-	}
-	if p.blob == nil && p.side == nil {
-		return store.Attachment{}, false, nil
-	}
-	if p.side != nil {
-		s.noteSidecar()
-	}
-	gen, err := s.Sidecarless(ctx)
+// Copy copies src to dst on the server.
+func (b *Backend) Copy(ctx context.Context, src, dst string) error {
+	_, err := b.client.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: b.bucket, Object: b.FullKey(dst)},
+		minio.CopySrcOptions{Bucket: b.bucket, Object: b.FullKey(src)})
 	if err != nil {
-		return store.Attachment{}, false, err
+		return b.explain(err, src)
 	}
-	return s.judge(ctx, id, &p, gen)
+	return nil
 }
 
-// noteSidecar records that the store holds a sidecar.
-func (s *Store) noteSidecar() {
-	s.seenMu.Lock()
-	defer s.seenMu.Unlock()
-	s.hasSide = true
-}
-
-// Meta reads and decodes the id's sidecar with lash's error semantics:
-// MissingMeta without one, MetadataDecode when it cannot be read as one,
-// Io for any other failure.
-func (s *Store) Meta(ctx context.Context, id store.ID) (store.Sidecar, error) {
-	rel := sidecarRel(id)
-	data, err := s.readSidecar(ctx, id, 0)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return store.Sidecar{}, &store.Error{Kind: store.ErrMissingMeta, ID: id, Path: s.where(rel)}
-	case errors.Is(err, store.ErrSidecarTooLarge):
-		return store.Sidecar{}, &store.Error{Kind: store.ErrMetadataDecode, ID: id, Path: s.where(rel), Err: err}
-	case err != nil:
-		return store.Sidecar{}, &store.Error{Kind: store.ErrIo, ID: id, Path: s.where(rel), Err: err}
-	}
-	m, err := store.DecodeSidecar(data)
-	if err != nil {
-		return store.Sidecar{}, &store.Error{Kind: store.ErrMetadataDecode, ID: id, Path: s.where(rel), Err: err}
-	}
-	return m, nil
-}
-
-// OpenBlob streams the id's blob without its sidecar, with its length; a
-// blob that is not there is NotFound. The caller closes the reader.
-func (s *Store) OpenBlob(ctx context.Context, id store.ID) (io.ReadCloser, int64, error) {
-	rel := blobRel(id)
-	obj, err := s.client.GetObject(ctx, s.bucket, s.key(rel), minio.GetObjectOptions{})
-	if err == nil {
-		var info minio.ObjectInfo
-		if info, err = obj.Stat(); err == nil {
-			return obj, info.Size, nil
+// Unfinished lists the multipart uploads begun under dir and never
+// completed or aborted.
+func (b *Backend) Unfinished(ctx context.Context, dir string) ([]store.Upload, error) {
+	var ups []store.Upload
+	for u := range b.client.ListIncompleteUploads(ctx, b.bucket, b.FullKey(dir), true) {
+		if u.Err != nil {
+			return nil, b.explain(u.Err, "")
 		}
-		obj.Close()
+		ups = append(ups, store.Upload{Key: b.rel(u.Key), ID: u.UploadID, Initiated: u.Initiated, Size: u.Size})
 	}
-	if isNoSuchKey(err) {
-		return nil, 0, &store.Error{Kind: store.ErrNotFound, ID: id, Path: s.where(rel)}
-	}
-	return nil, 0, &store.Error{Kind: store.ErrIo, ID: id, Path: s.where(rel), Err: s.explain(err, rel)}
+	return ups, ctx.Err()
 }
 
-// Open streams an attachment's bytes with its metadata, failing as lash's
-// get does: NotFound, MissingMeta (in a store of the sidecar generation),
-// MetadataDecode or Io. A blob-only blob's metadata is what its first bytes
-// say, with no label. The caller closes the reader.
-func (s *Store) Open(ctx context.Context, id store.ID) (io.ReadCloser, store.Sidecar, error) {
-	r, size, err := s.OpenBlob(ctx, id)
-	if err != nil {
-		return nil, store.Sidecar{}, err
+// Abort discards one unfinished upload.
+func (b *Backend) Abort(ctx context.Context, u store.Upload) error {
+	if err := b.client.RemoveIncompleteUpload(ctx, b.bucket, b.FullKey(u.Key)); err != nil {
+		return b.explain(err, u.Key)
 	}
-	m, err := s.Meta(ctx, id)
-	if errors.Is(err, store.ErrMissingMeta) {
-		gen, gerr := s.Sidecarless(ctx)
-		switch {
-		case gerr != nil:
-			err = &store.Error{Kind: store.ErrIo, ID: id, Path: s.where(blobRel(id)), Err: gerr}
-		case gen == store.GenBlobOnly:
-			m, err = s.describe(ctx, id, size)
-		}
-	}
-	if err != nil {
-		r.Close()
-		return nil, store.Sidecar{}, err
-	}
-	return r, m, nil
+	return nil
 }
 
-// describe is what a blob-only blob's bytes say of it, in the shape of a
-// sidecar with no label.
-func (s *Store) describe(ctx context.Context, id store.ID, size int64) (store.Sidecar, error) {
-	h, _, err := s.sniff(ctx, id, size)
-	if err != nil {
-		kind := store.ErrIo
-		if errors.Is(err, ErrVanished) {
-			kind = store.ErrNotFound
-		}
-		return store.Sidecar{}, &store.Error{Kind: kind, ID: id, Path: s.where(blobRel(id)), Err: err}
-	}
-	m := store.Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(size)}
-	if h.Width > 0 && h.Height > 0 {
-		w, hh := uint32(h.Width), uint32(h.Height)
-		m.Width, m.Height = &w, &hh
-	}
-	return m, nil
-}
-
-// Get reads an attachment whole, as lash's get does. Prefer Open for large
-// attachments.
-func (s *Store) Get(ctx context.Context, id store.ID) ([]byte, store.Sidecar, error) {
-	r, m, err := s.Open(ctx, id)
-	if err != nil {
-		return nil, m, err
-	}
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		rel := blobRel(id)
-		if isNoSuchKey(err) {
-			return nil, m, &store.Error{Kind: store.ErrNotFound, ID: id, Path: s.where(rel), Err: ErrVanished}
-		}
-		return nil, m, &store.Error{Kind: store.ErrIo, ID: id, Path: s.where(rel), Err: s.explain(err, rel)}
-	}
-	return data, m, nil
-}
+var (
+	_ store.Backend = (*Backend)(nil)
+	_ store.Uploads = (*Backend)(nil)
+)
