@@ -74,6 +74,25 @@ func TestConformance(t *testing.T) {
 					t.Errorf("HintPrefix missed %s", id.Short())
 				}
 			}
+
+			// The folder read as objects, through the rules a bucket is
+			// read by (store.Objects over store.DirBackend).
+			oc := storecases.WithoutLinks(t, c, storecases.Links(t, c.Root))
+			objs := store.NewObjects(store.DirBackend{Root: c.Root}, c.Options)
+			ores, err := objs.Scan(t.Context(), store.ScanOptions{Workers: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			storecases.CheckScan(t, "Objects.Scan", ores, oc)
+			ofresh := store.NewObjects(store.DirBackend{Root: c.Root}, c.Options)
+			for id, w := range oc.Attachments {
+				a, ok, err := ofresh.Examine(t.Context(), id)
+				if err != nil || !ok {
+					t.Errorf("Objects.Examine %s: %v %v", id.Short(), ok, err)
+					continue
+				}
+				storecases.Check(t, "Objects.Examine", a, w)
+			}
 		})
 	}
 }

@@ -3,9 +3,7 @@ package s3store_test
 import (
 	"bytes"
 	"errors"
-	"maps"
 	"os"
-	"path"
 	"path/filepath"
 	"testing"
 
@@ -21,34 +19,6 @@ import (
 func config(srv *s3test.Server) s3store.Config {
 	return s3store.Config{Endpoint: srv.Endpoint, Region: s3test.Region,
 		Creds: credentials.NewStaticV4(s3test.AccessKey, s3test.SecretKey, "")}
-}
-
-// withoutLinks is the case as a bucket holds it: S3 has no symbolic
-// links, so Upload leaves them out. A blob that was a link is missing from
-// the bucket: with its sidecar there the attachment is an orphan sidecar,
-// as in a folder whose blob was deleted; the link's finding goes.
-func withoutLinks(t *testing.T, c storecases.Case, links []string) storecases.Case {
-	t.Helper()
-	c.Attachments = maps.Clone(c.Attachments)
-	c.Findings = maps.Clone(c.Findings)
-	for _, l := range links {
-		if c.Findings[l] != store.FindingSymlink {
-			t.Fatalf("%s: link %s is not a symlink finding of the case; say what a bucket holds instead", c.Name, l)
-		}
-		delete(c.Findings, l)
-		dir, name := path.Split(l)
-		n := store.ParseName(name, path.Base(dir))
-		w, ok := c.Attachments[n.ID]
-		if n.Kind != store.NameBlob || !ok || w.Status != store.StatusSymlink {
-			t.Fatalf("%s: link %s is not a linked blob of the case; say what a bucket holds instead", c.Name, l)
-		}
-		if fi, err := os.Lstat(filepath.Join(c.Root, filepath.FromSlash(l)+".json")); err == nil && fi.Mode().IsRegular() {
-			c.Attachments[n.ID] = storecases.Want{Status: store.StatusOrphanMeta, Generation: store.GenSidecar, MIME: w.MIME, Size: -1}
-		} else {
-			delete(c.Attachments, n.ID)
-		}
-	}
-	return c
 }
 
 // TestConformance uploads every case of the conformance table into a
@@ -73,7 +43,7 @@ func TestConformance(t *testing.T) {
 					s3test.Upload(t, client, bucket, prefix+"-old", decoy)
 					s3test.Upload(t, client, bucket, "", decoy)
 				}
-				c := withoutLinks(t, c, links)
+				c := storecases.WithoutLinks(t, c, links)
 				s, err := s3store.OpenWith(t.Context(), bucket, prefix, config(srv), c.Options)
 				if err != nil {
 					t.Fatal(err)
