@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"image"
 	"image/png"
@@ -323,6 +324,262 @@ func TestObjectsPutRefreshes(t *testing.T) {
 		}
 		if got := getKey(t, s, key); !bytes.Equal(got, data) {
 			t.Error("a put over a corrupt blob did not replace it")
+		}
+		assertLashKeys(t, s)
+	})
+}
+
+// putPair puts an image with a label and returns its bytes and id.
+func putPair(t *testing.T, s *store.Objects, seed byte, label string) ([]byte, store.ID) {
+	t.Helper()
+	data := pngOf(t, 3, 3, seed)
+	if _, err := s.Put(t.Context(), bytes.NewReader(data), store.PutOptions{Label: ptr(label)}); err != nil {
+		t.Fatal(err)
+	}
+	return data, idOf(data)
+}
+
+// outcomes maps "<role> <id short>" to the outcome of each restored item.
+func outcomes(rep *store.RestoreReport) map[string]store.RestoreOutcome {
+	m := map[string]store.RestoreOutcome{}
+	for _, it := range rep.Items {
+		m[string(it.Role)+" "+it.ID.Short()] = it.Outcome
+	}
+	return m
+}
+
+func checkOutcomes(t *testing.T, rep *store.RestoreReport, want map[string]store.RestoreOutcome) {
+	t.Helper()
+	got := outcomes(rep)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %s, want %s", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	for _, it := range rep.Items {
+		if it.Err != nil {
+			t.Errorf("%s %s: %v", it.Role, it.ID.Short(), it.Err)
+		}
+	}
+}
+
+func TestObjectsTrashRestore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r rig) {
+		ctx := t.Context()
+		s := r.fresh(t, store.Options{})
+		dataA, a := putPair(t, s, 1, "a")
+		dataB, b := putPair(t, s, 2, "b")
+		sideA := getKey(t, s, store.SidecarKey(a))
+
+		batch, err := s.Trash(ctx, []store.ID{a, b}, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch.Items) != 4 || batch.Store != s.Where() {
+			t.Errorf("batch %+v", batch)
+		}
+		if ks := keys(t, s, "sha256/"); len(ks) != 0 {
+			t.Errorf("left under sha256/: %v", ks)
+		}
+		if res, err := s.Scan(ctx, store.ScanOptions{}); err != nil || len(res.Attachments)+len(res.Findings) != 0 {
+			t.Errorf("scan after trash: %v %+v", err, res)
+		}
+		trashed, err := s.TrashedIDs(ctx)
+		if err != nil || !trashed[a] || !trashed[b] || len(trashed) != 2 {
+			t.Errorf("TrashedIDs %v %v", trashed, err)
+		}
+		assertLashKeys(t, s)
+
+		rep, err := s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{
+			"blob " + a.Short(): store.OutcomeRestored, "sidecar " + a.Short(): store.OutcomeRestored,
+			"blob " + b.Short(): store.OutcomeRestored, "sidecar " + b.Short(): store.OutcomeRestored,
+		})
+		if !bytes.Equal(getKey(t, s, store.BlobKey(a)), dataA) || !bytes.Equal(getKey(t, s, store.BlobKey(b)), dataB) ||
+			!bytes.Equal(getKey(t, s, store.SidecarKey(a)), sideA) {
+			t.Error("restored bytes differ")
+		}
+		if at, ok := attachment(t, s, a); !ok || at.Status != store.StatusOK || *at.Label != "a" {
+			t.Errorf("after restore: %+v", at)
+		}
+		if _, err := s.Restore(ctx, nil, store.TrashOptions{}); !errors.Is(err, store.ErrNothingToRestore) {
+			t.Errorf("a second undo: %v", err)
+		}
+		assertLashKeys(t, s)
+
+		// By id: from the newest batch holding it, the rest stays.
+		if _, err := s.Trash(ctx, []store.ID{a}, store.TrashOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Trash(ctx, []store.ID{b}, store.TrashOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = s.Restore(ctx, []store.ID{a}, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{"blob " + a.Short(): store.OutcomeRestored, "sidecar " + a.Short(): store.OutcomeRestored})
+		if hasKey(t, s, store.BlobKey(b)) || !hasKey(t, s, store.BlobKey(a)) {
+			t.Error("restore by id restored the wrong one")
+		}
+		if _, err := s.Trash(ctx, []store.ID{idOf([]byte("absent"))}, store.TrashOptions{}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("trash of an absent id: %v", err)
+		}
+
+		// Emptying: young batches stay, then all go.
+		if n, _, err := s.EmptyTrash(ctx, time.Hour); err != nil || n != 0 {
+			t.Errorf("EmptyTrash(1h) removed %d: %v", n, err)
+		}
+		n, size, err := s.EmptyTrash(ctx, 0)
+		if err != nil || n != 3 || size < int64(len(dataB)) {
+			t.Errorf("EmptyTrash(0) removed %d batches, %d bytes: %v", n, size, err)
+		}
+		if ks := keys(t, s, store.TrashDir); len(ks) != 0 {
+			t.Errorf("left in the trash area: %v", ks)
+		}
+		if _, err := s.Restore(ctx, []store.ID{b}, store.TrashOptions{}); !errors.Is(err, store.ErrNothingToRestore) {
+			t.Errorf("restore after emptying: %v", err)
+		}
+		assertLashKeys(t, s)
+	})
+}
+
+// writeJournal records a batch in the trash area by hand, as a Trash
+// stopped part-way leaves it.
+func writeJournal(t *testing.T, s *store.Objects, b *store.Batch) {
+	t.Helper()
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putKey(t, s, store.TrashDir+b.Serial+"/journal.json", data)
+}
+
+// TestObjectsRestoreCrashPoints: a Trash stopped at any point (journal
+// written, objects planned; copied and not deleted; copied and deleted;
+// the trash copy gone since) is finished by Restore, and the store ends as
+// it was before the Trash.
+func TestObjectsRestoreCrashPoints(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r rig) {
+		ctx := t.Context()
+		s := r.fresh(t, store.Options{})
+		dataA, a := putPair(t, s, 1, "a")
+		sideA := getKey(t, s, store.SidecarKey(a))
+		serial := "20260101T000000.000000000-1-1"
+		item := func(id store.ID, role store.Role, key string) store.BatchItem {
+			return store.BatchItem{Action: store.ActionTrash, ID: id, Role: role, Path: key,
+				Trashed: store.TrashDir + serial + "/" + key, Planned: true}
+		}
+		batch := &store.Batch{Serial: serial, Store: s.Where(), Op: "rm", Time: time.Now(), Items: []store.BatchItem{
+			item(a, store.RoleBlob, store.BlobKey(a)), item(a, store.RoleSidecar, store.SidecarKey(a)),
+		}}
+		copyTo := func(src, dst string) {
+			t.Helper()
+			if err := s.Backend().Copy(ctx, src, dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+		del := func(key string) {
+			t.Helper()
+			if err := s.Backend().Delete(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		intact := func() {
+			t.Helper()
+			if !bytes.Equal(getKey(t, s, store.BlobKey(a)), dataA) || !bytes.Equal(getKey(t, s, store.SidecarKey(a)), sideA) {
+				t.Error("the attachment is not back as it was")
+			}
+			assertLashKeys(t, s)
+		}
+
+		// 1. The journal is written, nothing moved yet.
+		writeJournal(t, s, batch)
+		rep, err := s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{"blob " + a.Short(): store.OutcomeAlreadyThere, "sidecar " + a.Short(): store.OutcomeAlreadyThere})
+		intact()
+
+		// 2. The blob copied into the trash area and not yet deleted.
+		batch.Serial = "20260101T000000.000000000-1-2"
+		batch.Items = []store.BatchItem{item(a, store.RoleBlob, store.BlobKey(a)), item(a, store.RoleSidecar, store.SidecarKey(a))}
+		for i := range batch.Items {
+			batch.Items[i].Trashed = store.TrashDir + batch.Serial + "/" + batch.Items[i].Path
+		}
+		writeJournal(t, s, batch)
+		copyTo(store.BlobKey(a), batch.Items[0].Trashed)
+		rep, err = s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{"blob " + a.Short(): store.OutcomeAlreadyThere, "sidecar " + a.Short(): store.OutcomeAlreadyThere})
+		intact()
+
+		// 3. The blob moved (copied and deleted), the sidecar copied only;
+		// the journal still says planned.
+		batch.Serial = "20260101T000000.000000000-1-3"
+		for i := range batch.Items {
+			batch.Items[i].Trashed = store.TrashDir + batch.Serial + "/" + batch.Items[i].Path
+		}
+		writeJournal(t, s, batch)
+		copyTo(store.BlobKey(a), batch.Items[0].Trashed)
+		del(store.BlobKey(a))
+		copyTo(store.SidecarKey(a), batch.Items[1].Trashed)
+		rep, err = s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{"blob " + a.Short(): store.OutcomeRestored, "sidecar " + a.Short(): store.OutcomeAlreadyThere})
+		intact()
+
+		// 4. A finished Trash whose sidecar copy has gone from the trash
+		// area since: the blob comes back, the sidecar is reported gone.
+		b4, err := s.Trash(ctx, []store.ID{a}, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		del(store.TrashDir + b4.Serial + "/" + store.SidecarKey(a))
+		rep, err = s.Restore(ctx, []store.ID{a}, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{"blob " + a.Short(): store.OutcomeRestored, "sidecar " + a.Short(): store.OutcomeGone})
+		if !bytes.Equal(getKey(t, s, store.BlobKey(a)), dataA) || hasKey(t, s, store.SidecarKey(a)) {
+			t.Error("step 4 left the wrong objects")
+		}
+		assertLashKeys(t, s)
+	})
+}
+
+// TestObjectsRestoreBlobOnly: in a store newer lash writes, a trashed
+// sidecar stays in the trash area (lash would delete it), the blob comes
+// back; a different healthy blob in place is kept.
+func TestObjectsRestoreBlobOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r rig) {
+		ctx := t.Context()
+		s := r.fresh(t, store.Options{NewerLash: true})
+		data := pngOf(t, 2, 2, 7)
+		id := idOf(data)
+		putKey(t, s, store.BlobKey(id), data)
+		putKey(t, s, store.SidecarKey(id), []byte(`{"id":"`+string(id)+`"}`))
+		if _, err := s.Trash(ctx, []store.ID{id}, store.TrashOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutcomes(t, rep, map[string]store.RestoreOutcome{"blob " + id.Short(): store.OutcomeRestored, "sidecar " + id.Short(): store.OutcomeLeftInTrash})
+		if !bytes.Equal(getKey(t, s, store.BlobKey(id)), data) {
+			t.Error("blob not restored")
 		}
 		assertLashKeys(t, s)
 	})
