@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -250,13 +251,32 @@ func (b *Backend) Delete(ctx context.Context, rel string) error {
 	return nil
 }
 
-// Copy copies src to dst on the server.
+// Copy copies src to dst on the server: one CopyObject, or for an object
+// larger than a single copy may be (5 GiB) a multipart copy of its parts,
+// which the server makes visible only when it completes.
 func (b *Backend) Copy(ctx context.Context, src, dst string) error {
-	_, err := b.client.CopyObject(ctx,
+	_, err := b.client.ComposeObject(ctx,
 		minio.CopyDestOptions{Bucket: b.bucket, Object: b.FullKey(dst)},
 		minio.CopySrcOptions{Bucket: b.bucket, Object: b.FullKey(src)})
 	if err != nil {
 		return b.explain(err, src)
+	}
+	return nil
+}
+
+// Touch copies the object onto itself with its metadata replaced, which
+// S3 allows only as a change of metadata: the bytes stay, the object's
+// LastModified becomes now.
+func (b *Backend) Touch(ctx context.Context, rel string) error {
+	_, err := b.client.ComposeObject(ctx,
+		minio.CopyDestOptions{Bucket: b.bucket, Object: b.FullKey(rel), ReplaceMetadata: true,
+			UserMetadata: map[string]string{
+				"Content-Type":       "application/octet-stream",
+				"lashview-refreshed": time.Now().UTC().Format(time.RFC3339Nano),
+			}},
+		minio.CopySrcOptions{Bucket: b.bucket, Object: b.FullKey(rel)})
+	if err != nil {
+		return b.explain(err, rel)
 	}
 	return nil
 }
@@ -269,9 +289,41 @@ func (b *Backend) Unfinished(ctx context.Context, dir string) ([]store.Upload, e
 		if u.Err != nil {
 			return nil, b.explain(u.Err, "")
 		}
-		ups = append(ups, store.Upload{Key: b.rel(u.Key), ID: u.UploadID, Initiated: u.Initiated, Size: u.Size})
+		up := store.Upload{Key: b.rel(u.Key), ID: u.UploadID, Initiated: u.Initiated, Size: u.Size}
+		if up.Size == 0 {
+			size, err := b.partsSize(ctx, u.Key, u.UploadID)
+			if err != nil {
+				return nil, b.explain(err, up.Key)
+			}
+			up.Size = size
+		}
+		ups = append(ups, up)
 	}
 	return ups, ctx.Err()
+}
+
+// partsSize adds up the sizes of an unfinished upload's parts (the
+// listing of uploads does not say).
+func (b *Backend) partsSize(ctx context.Context, key, uploadID string) (int64, error) {
+	core := minio.Core{Client: b.client}
+	var size int64
+	marker := 0
+	for {
+		res, err := core.ListObjectParts(ctx, b.bucket, key, uploadID, marker, 1000)
+		if err != nil {
+			if isNoSuchKey(err) || minio.ToErrorResponse(err).Code == "NoSuchUpload" {
+				return size, nil // finished or aborted meanwhile
+			}
+			return 0, err
+		}
+		for _, p := range res.ObjectParts {
+			size += p.Size
+		}
+		if !res.IsTruncated || res.NextPartNumberMarker <= marker {
+			return size, nil
+		}
+		marker = res.NextPartNumberMarker
+	}
 }
 
 // Abort discards one unfinished upload.
