@@ -67,14 +67,18 @@ type action struct {
 
 // call is one run of a command, past the preamble.
 type call struct {
-	env   *Env
-	cmd   *command
-	fs    *flag.FlagSet
-	args  []string   // the positional arguments
-	ids   []store.ID // the leading args.ids of them, parsed
-	store *store.Store
+	env  *Env
+	cmd  *command
+	fs   *flag.FlagSet
+	args []string   // the positional arguments
+	ids  []store.ID // the leading args.ids of them, parsed
+	// store is the store a command works on: a folder (store.Folder) or
+	// an S3 bucket (--store s3://BUCKET/PREFIX).
+	store store.Face
 	// sessions is where lash's sessions are (--sessions, else beside the
-	// store); index reads them once, when a command asks.
+	// store; a bucket has nothing beside it, so the zero Source, none,
+	// unless --sessions or $LASH_POSTGRES_DATABASE_URL names them); index
+	// reads them once, when a command asks.
 	sessions sessions.Source
 	ix       *sessions.Index
 	ixErr    error
@@ -141,13 +145,38 @@ func (cmd *command) exec(args []string, env *Env) int {
 	if unread != nil {
 		c.warn(unread)
 	}
-	if cmd.makesStore {
-		c.store = store.NewWith(*dir, opt)
-	} else if c.store, ok = openStore(c, *dir, opt); !ok {
-		return exitProblems
+	switch {
+	case cmd.makesStore:
+		c.store = store.Folder(store.NewWith(*dir, opt))
+	default:
+		s, ok := openStore(c, *dir, opt)
+		if !ok {
+			return exitProblems
+		}
+		c.store = store.Folder(s)
 	}
 	return act.run(c)
 }
+
+// noSessions says where no sessions were found, and what to do about it.
+func (c *call) noSessions() string {
+	if c.sessions == (sessions.Source{}) {
+		return "no lash sessions were named (a bucket has no sessions folder beside it: give --sessions postgres://… or a folder, or set $LASH_POSTGRES_DATABASE_URL)"
+	}
+	return fmt.Sprintf("there are no lash sessions at %s (name them with --sessions)", c.sessions)
+}
+
+// sessionsWhere names the sessions for a message.
+func (c *call) sessionsWhere() string {
+	if c.sessions == (sessions.Source{}) {
+		return "(none named)"
+	}
+	return c.sessions.String()
+}
+
+// ctx is the context of the preamble's and the quick commands' requests:
+// Ctrl-C ends the process, as it always did.
+func (c *call) ctx() context.Context { return context.Background() }
 
 // sessionsFlag adds --sessions to fs.
 func sessionsFlag(fs *flag.FlagSet) *string {
@@ -159,6 +188,9 @@ func sessionsFlag(fs *flag.FlagSet) *string {
 func (c *call) index() (ix *sessions.Index, found bool, err error) {
 	if !c.ixRead {
 		c.ixRead = true
+		if c.sessions == (sessions.Source{}) {
+			return nil, false, nil // a bucket without --sessions
+		}
 		ctx, stop := interruptible()
 		defer stop()
 		c.ix, c.ixErr = sessions.Open(ctx, c.sessions)
