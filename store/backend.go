@@ -36,6 +36,12 @@ type Backend interface {
 	// Copy copies the object src to dst on the server side (a folder
 	// copies the file); an absent src is fs.ErrNotExist.
 	Copy(ctx context.Context, src, dst string) error
+	// Touch makes the object's modification time now without changing
+	// its bytes (a bucket copies the object onto itself, replacing its
+	// metadata), as newer lash does on a put of bytes it already holds:
+	// a collector that listed the store before then spares it. An absent
+	// object is fs.ErrNotExist.
+	Touch(ctx context.Context, key string) error
 }
 
 // Object is one object a Backend lists.

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DirBackend is a folder's files as a Backend: what a bucket would hold if
@@ -186,6 +187,23 @@ func (d DirBackend) Copy(ctx context.Context, src, dst string) error {
 	defer r.Close()
 	_, err = d.Put(ctx, dst, r, o.Size)
 	return err
+}
+
+// Touch sets the file's modification time to now.
+func (d DirBackend) Touch(ctx context.Context, key string) error {
+	p, err := d.file(key)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &fs.PathError{Op: "touch", Path: p, Err: fs.ErrNotExist}
+	}
+	now := time.Now()
+	return os.Chtimes(p, now, now)
 }
 
 var _ Backend = DirBackend{}

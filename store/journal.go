@@ -45,12 +45,14 @@ type BatchItem struct {
 	Action Action `json:"action"`
 	ID     ID     `json:"id,omitempty"`
 	Role   Role   `json:"role"`
-	// Path is the file's absolute path in the store: where it was (trash),
+	// Path is the file's absolute path in the store (in a bucket: its
+	// store-relative key): where it was (trash),
 	// where it came from (move), where it was written (write).
 	Path string `json:"path"`
 	// To is where a move put it.
 	To string `json:"to,omitempty"`
-	// Trashed and Info are where a trashed file lies and its .trashinfo.
+	// Trashed and Info are where a trashed file lies and its .trashinfo (in
+	// a bucket: the key of its copy in the trash area; no Info).
 	Trashed string `json:"trashed,omitempty"`
 	Info    string `json:"info,omitempty"`
 	// SHA256 is the hash of the bytes a write wrote: undo removes (to the
@@ -58,13 +60,18 @@ type BatchItem struct {
 	SHA256 string `json:"sha256,omitempty"`
 	// Undone is set once restore has dealt with the item.
 	Undone bool `json:"undone,omitempty"`
+	// Planned is set on an item a bucket's batch recorded before making
+	// the change (its journal is written first, so a dropped connection
+	// never leaves a change that restore cannot find) and cleared once it
+	// is made. A folder's batches never set it.
+	Planned bool `json:"planned,omitempty"`
 }
 
 // Batch is one undoable operation (an rm, or a doctor --fix) on one store,
 // as the journal records it.
 type Batch struct {
 	Serial string      `json:"serial"`
-	Store  string      `json:"store"` // the store root, absolute
+	Store  string      `json:"store"` // the store root, absolute (a bucket's s3:// URL)
 	Op     string      `json:"op"`    // "rm", "doctor --fix"
 	Time   time.Time   `json:"time"`
 	Items  []BatchItem `json:"items"`

@@ -125,28 +125,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar, 
 		return Sidecar{}, &Error{Kind: ErrIo, Path: tmpName, Err: cause(err)}
 	}
 	blobOnly := s.Writes() == GenBlobOnly
-	// A blob-only store takes any bytes (lash alpha.111 stores any file); a
-	// sidecar store only what its sidecar can name.
-	if h.MediaType == "" && !blobOnly {
-		return Sidecar{}, fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)
-	}
-	if opt.MediaType != "" && opt.MediaType != h.MediaType {
-		return Sidecar{}, fmt.Errorf("%w: the bytes are %s, not %s", ErrNotImage, h.MediaType, opt.MediaType)
-	}
-	meta := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(n), Width: opt.Width, Height: opt.Height, Label: opt.Label}
-	if blobOnly {
-		// Nowhere to keep a label: lash keeps them in its sessions.
-		meta.Label = nil
-	}
-	if !opt.ExactSize {
-		if meta.Width == nil && h.Width > 0 {
-			w := uint32(h.Width)
-			meta.Width = &w
-		}
-		if meta.Height == nil && h.Height > 0 {
-			v := uint32(h.Height)
-			meta.Height = &v
-		}
+	meta, err := putMeta(id, n, h, opt, blobOnly)
+	if err != nil {
+		return Sidecar{}, err
 	}
 	if err := tmp.Sync(); err != nil {
 		return Sidecar{}, &Error{Kind: ErrIo, Path: tmpName, Err: cause(err)}
@@ -178,6 +159,37 @@ func (s *Store) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar, 
 	}
 	if err := s.writeSidecar(id, meta); err != nil {
 		return Sidecar{}, err
+	}
+	return meta, nil
+}
+
+// putMeta is the metadata a put of n bytes with the given id and header
+// records (lash's rules, whatever holds the store): a store of the sidecar
+// generation takes only what its sidecar can name, a blob-only store any
+// bytes and no label; opt's media type must agree with the bytes.
+func putMeta(id ID, n int64, h Header, opt PutOptions, blobOnly bool) (Sidecar, error) {
+	// A blob-only store takes any bytes (lash alpha.111 stores any file); a
+	// sidecar store only what its sidecar can name.
+	if h.MediaType == "" && !blobOnly {
+		return Sidecar{}, fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)
+	}
+	if opt.MediaType != "" && opt.MediaType != h.MediaType {
+		return Sidecar{}, fmt.Errorf("%w: the bytes are %s, not %s", ErrNotImage, h.MediaType, opt.MediaType)
+	}
+	meta := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(n), Width: opt.Width, Height: opt.Height, Label: opt.Label}
+	if blobOnly {
+		// Nowhere to keep a label: lash keeps them in its sessions.
+		meta.Label = nil
+	}
+	if !opt.ExactSize {
+		if meta.Width == nil && h.Width > 0 {
+			w := uint32(h.Width)
+			meta.Width = &w
+		}
+		if meta.Height == nil && h.Height > 0 {
+			v := uint32(h.Height)
+			meta.Height = &v
+		}
 	}
 	return meta, nil
 }
