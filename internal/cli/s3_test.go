@@ -248,13 +248,25 @@ func TestBucketChanges(t *testing.T) {
 	}
 }
 
-// TestBucketErrors: a missing bucket and a folder's empty-trash are said
-// in words.
+// TestBucketErrors: a missing bucket, a refused key, an endpoint where no
+// server answers and a folder's empty-trash are said in words.
 func TestBucketErrors(t *testing.T) {
-	bucketEnv(t)
+	srv, _ := bucketEnv(t)
 	code, _, errOut := cli(t, "ls", "--store", "s3://no-such-bucket-here/p")
 	if code != exitProblems || !strings.Contains(errOut, "no such bucket") {
 		t.Errorf("ls of a missing bucket: exit %d, %q", code, errOut)
+	}
+	bucket := newBucket(t, srv.Client(t))
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+	code, _, errOut = cli(t, "ls", "--store", storeURL(bucket, ""))
+	if code != exitProblems || !strings.Contains(errOut, "access denied") {
+		t.Errorf("ls with a wrong secret key: exit %d, %q", code, errOut)
+	}
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	code, _, errOut = cli(t, "ls", "--store", storeURL(bucket, ""))
+	if code != exitProblems || !strings.Contains(errOut, "cannot be reached") {
+		t.Errorf("ls with no server at the endpoint: exit %d, %q", code, errOut)
 	}
 	code, _, errOut = cli(t, "empty-trash", "--store", t.TempDir())
 	if code != exitProblems || !strings.Contains(errOut, "desktop Trash") {
