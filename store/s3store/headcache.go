@@ -34,13 +34,12 @@ const headMax = 64 << 10
 type headCache struct {
 	path string
 
-	mu      sync.Mutex
-	loaded  bool
-	heads   map[string]head // by key
-	stale   int             // entries in the file that a later one replaced
-	f       *os.File        // open for appending, nil until the first add
-	broken  error           // the file cannot be written: the cache only reads
-	written int
+	mu     sync.Mutex
+	loaded bool
+	heads  map[string]head // by key
+	stale  int             // entries in the file that a later one replaced
+	f      *os.File        // open for appending, nil until the first add
+	broken error           // the file cannot be written: the cache only reads
 }
 
 // head is what the cache holds of one object.
@@ -200,7 +199,8 @@ func (c *headCache) validFile() bool {
 		return err == nil
 	}
 	for r.Len() > 0 {
-		if !skip() || !skip() {
+		key, etag := skip(), skip()
+		if !key || !etag {
 			return false
 		}
 		if _, err := r.ReadByte(); err != nil || !skip() {
