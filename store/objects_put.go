@@ -148,8 +148,22 @@ func (s *Objects) ioErr(ctx context.Context, id ID, key string, err error) error
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return ctx.Err()
 	}
-	return &Error{Kind: ErrIo, ID: id, Path: s.b.Where(key), Err: err}
+	where := s.b.Where(key)
+	if msg, ok := strings.CutPrefix(err.Error(), where+": "); ok {
+		// The backend named the object already: say it once.
+		err = withMessage{err, msg}
+	}
+	return &Error{Kind: ErrIo, ID: id, Path: where, Err: err}
 }
+
+// withMessage is err told in other words (errors.Is and As still see err).
+type withMessage struct {
+	err error
+	msg string
+}
+
+func (w withMessage) Error() string { return w.msg }
+func (w withMessage) Unwrap() error { return w.err }
 
 // touch refreshes the time of the id's blob object.
 func (s *Objects) touch(ctx context.Context, id ID) error {
