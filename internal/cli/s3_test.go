@@ -210,7 +210,10 @@ func TestBucketChanges(t *testing.T) {
 	if keys := keysUnder(t, client, bucket, prefix, store.TrashDir); len(keys) == 0 {
 		t.Error("rm left nothing in the trash area")
 	}
-	step("restore", "restore")
+	out = step("restore", "restore")
+	if !strings.Contains(out, "restored      sha256/"+ids[0][:2]+"/"+ids[0]+"\n") || !strings.Contains(out, "2 restored") {
+		t.Errorf("restore said %q", out)
+	}
 	if got := lsIDs(t, "--store", url); len(got) != 2 {
 		t.Errorf("ls after restore: %v", got)
 	}
