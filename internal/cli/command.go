@@ -11,6 +11,7 @@ import (
 
 	"lashview/sessions"
 	"lashview/store"
+	"lashview/store/s3store"
 )
 
 // commands is every subcommand; help lists them by name. To add one, write
@@ -28,6 +29,7 @@ var commands = []*command{
 	thumbsCommand,
 	refsCommand,
 	gcCommand,
+	emptyTrashCommand,
 }
 
 // command is one subcommand. What every command does before its own work
@@ -67,14 +69,18 @@ type action struct {
 
 // call is one run of a command, past the preamble.
 type call struct {
-	env   *Env
-	cmd   *command
-	fs    *flag.FlagSet
-	args  []string   // the positional arguments
-	ids   []store.ID // the leading args.ids of them, parsed
-	store *store.Store
+	env  *Env
+	cmd  *command
+	fs   *flag.FlagSet
+	args []string   // the positional arguments
+	ids  []store.ID // the leading args.ids of them, parsed
+	// store is the store a command works on: a folder (store.Folder) or
+	// an S3 bucket (--store s3://BUCKET/PREFIX).
+	store store.Face
 	// sessions is where lash's sessions are (--sessions, else beside the
-	// store); index reads them once, when a command asks.
+	// store; a bucket has nothing beside it, so the zero Source, none,
+	// unless --sessions or $LASH_POSTGRES_DATABASE_URL names them); index
+	// reads them once, when a command asks.
 	sessions sessions.Source
 	ix       *sessions.Index
 	ixErr    error
@@ -97,7 +103,7 @@ func lookup(name string) *command {
 func (cmd *command) exec(args []string, env *Env) int {
 	fs := flag.NewFlagSet("lashview "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	dir := fs.String("store", DefaultStore(), "the store `folder`")
+	dir := fs.String("store", DefaultStore(), "the store: a `folder`, or s3://BUCKET/PREFIX for a bucket")
 	sess := sessionsFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "usage: lashview %s %s\n", cmd.name, cmd.usage)
@@ -132,22 +138,83 @@ func (cmd *command) exec(args []string, env *Env) int {
 			return c.usageError("%s", problem)
 		}
 	}
-	src, err := sessions.Locate(*sess, *dir)
-	if err != nil {
-		return c.fail(err)
+	bucket := s3store.IsURL(*dir)
+	var src sessions.Source
+	if bucket {
+		src = bucketSessions(*sess)
+	} else {
+		var err error
+		if src, err = sessions.Locate(*sess, *dir); err != nil {
+			return c.fail(err)
+		}
 	}
 	c.sessions = src
 	opt, unread := sessions.StoreOptions(src)
 	if unread != nil {
 		c.warn(unread)
 	}
-	if cmd.makesStore {
-		c.store = store.NewWith(*dir, opt)
-	} else if c.store, ok = openStore(c, *dir, opt); !ok {
-		return exitProblems
+	switch {
+	case bucket:
+		if c.store, ok = openBucket(c, *dir, opt); !ok {
+			return exitProblems
+		}
+	case cmd.makesStore:
+		c.store = store.Folder(store.NewWith(*dir, opt))
+	default:
+		s, ok := openStore(c, *dir, opt)
+		if !ok {
+			return exitProblems
+		}
+		c.store = store.Folder(s)
 	}
 	return act.run(c)
 }
+
+// bucketSessions is where the sessions of a bucket store are: --sessions,
+// else $LASH_POSTGRES_DATABASE_URL (lash's server setup keeps its sessions
+// in PostgreSQL), else none: a bucket has no sessions folder beside it.
+func bucketSessions(flag string) sessions.Source {
+	if flag != "" || os.Getenv("LASH_POSTGRES_DATABASE_URL") != "" {
+		src, err := sessions.Locate(flag, "")
+		if err == nil {
+			return src
+		}
+	}
+	return sessions.Source{}
+}
+
+// noSessions says where no sessions were found, and what to do about it.
+func (c *call) noSessions() string {
+	if c.sessions == (sessions.Source{}) {
+		return "no lash sessions were named (a bucket has no sessions folder beside it: give --sessions postgres://… or a folder, or set $LASH_POSTGRES_DATABASE_URL)"
+	}
+	return fmt.Sprintf("there are no lash sessions at %s (name them with --sessions)", c.sessions)
+}
+
+// sessionsWhere names the sessions for a message.
+func (c *call) sessionsWhere() string {
+	if c.sessions == (sessions.Source{}) {
+		return "(none named)"
+	}
+	return c.sessions.String()
+}
+
+// bucketScanWorkers is how many objects of a bucket a listing reads at
+// once (a sidecar, a blob's first bytes): each read waits a network round
+// trip, not the processor, so more than a folder's 8 keep the link busy.
+const bucketScanWorkers = 32
+
+// scanOptions is how the command lists its store.
+func (c *call) scanOptions() store.ScanOptions {
+	if _, ok := store.FolderOf(c.store); ok {
+		return store.ScanOptions{}
+	}
+	return store.ScanOptions{Workers: bucketScanWorkers}
+}
+
+// ctx is the context of the preamble's and the quick commands' requests:
+// Ctrl-C ends the process, as it always did.
+func (c *call) ctx() context.Context { return context.Background() }
 
 // sessionsFlag adds --sessions to fs.
 func sessionsFlag(fs *flag.FlagSet) *string {
@@ -159,6 +226,9 @@ func sessionsFlag(fs *flag.FlagSet) *string {
 func (c *call) index() (ix *sessions.Index, found bool, err error) {
 	if !c.ixRead {
 		c.ixRead = true
+		if c.sessions == (sessions.Source{}) {
+			return nil, false, nil // a bucket without --sessions
+		}
 		ctx, stop := interruptible()
 		defer stop()
 		c.ix, c.ixErr = sessions.Open(ctx, c.sessions)
@@ -216,6 +286,20 @@ func openStore(c *call, dir string, opt store.Options) (*store.Store, bool) {
 		return s, true
 	}
 	return nil, false
+}
+
+// openBucket returns the bucket store at url (s3://BUCKET/PREFIX), or
+// reports in words why there is none: no such bucket, access denied, the
+// endpoint cannot be reached, clock skew.
+func openBucket(c *call, url string, opt store.Options) (store.Face, bool) {
+	ctx, stop := interruptible()
+	defer stop()
+	objs, err := s3store.Open(ctx, url, opt)
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, url, err)
+		return nil, false
+	}
+	return objs, true
 }
 
 // usageError reports a wrong call and returns the usage exit code.

@@ -49,14 +49,14 @@ type gcRecord struct {
 func runGC(c *call, grace time.Duration, dry, asJSON bool) int {
 	ix, found, err := c.index()
 	if err != nil {
-		return c.fail(fmt.Errorf("lash's sessions at %s could not be read, so nothing is moved: %w", c.sessions, err))
+		return c.fail(fmt.Errorf("lash's sessions at %s could not be read, so nothing is moved: %w", c.sessionsWhere(), err))
 	}
 	if !found {
-		return c.fail(fmt.Errorf("there are no lash sessions at %s: without them every attachment looks unreferenced, so nothing is moved (name them with --sessions)", c.sessions))
+		return c.fail(fmt.Errorf("%s: without them every attachment looks unreferenced, so nothing is moved", c.noSessions()))
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	res, err := c.store.Scan(ctx, store.ScanOptions{})
+	res, err := c.store.Scan(ctx, c.scanOptions())
 	if err != nil {
 		return c.fail(err)
 	}

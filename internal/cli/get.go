@@ -22,7 +22,7 @@ var getCommand = &command{
 // runGet writes the attachment's bytes to stdout, or to the file out
 // crash-atomically (a failed get never leaves half a file under that name).
 func runGet(c *call, out string) int {
-	r, _, err := c.store.Open(c.ids[0])
+	r, _, err := c.store.Open(c.ctx(), c.ids[0])
 	if err != nil {
 		return c.fail(err)
 	}

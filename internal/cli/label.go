@@ -11,7 +11,7 @@ var labelCommand = &command{
 }
 
 func runLabel(c *call) int {
-	if _, err := c.store.SetLabel(c.ids[0], c.args[1]); err != nil {
+	if _, err := c.store.SetLabel(c.ctx(), c.ids[0], c.args[1]); err != nil {
 		return c.fail(err)
 	}
 	return exitOK

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -100,13 +99,13 @@ func useRecords(ix *sessions.Index, id store.ID) []useRecord {
 }
 
 func runLs(c *call, asJSON bool) int {
-	res, err := c.store.Scan(context.Background(), store.ScanOptions{})
+	res, err := c.store.Scan(c.ctx(), c.scanOptions())
 	if err != nil {
 		return c.fail(err)
 	}
 	ix, _, err := c.index()
 	if err != nil {
-		c.warn(fmt.Errorf("lash's sessions at %s could not be read, so labels and references from them are left out: %w", c.sessions, err))
+		c.warn(fmt.Errorf("lash's sessions at %s could not be read, so labels and references from them are left out: %w", c.sessionsWhere(), err))
 	}
 	if ix != nil {
 		for _, p := range ix.Problems {
@@ -134,11 +133,15 @@ func runLs(c *call, asJSON bool) int {
 			}
 		}
 		if ix != nil {
+			writes, err := c.store.Writes(c.ctx())
+			if err != nil {
+				return c.fail(err)
+			}
 			for _, id := range ix.IDs() {
 				if have[id] {
 					continue
 				}
-				r := lsRecord{ID: string(id), Status: "missing", Reference: c.store.Writes().Reference(id), Sessions: useRecords(ix, id)}
+				r := lsRecord{ID: string(id), Status: "missing", Reference: writes.Reference(id), Sessions: useRecords(ix, id)}
 				if m, ok := ix.Meta(id); ok {
 					src := sessions.SourceSession
 					r.MetaSource = &src
@@ -182,6 +185,6 @@ func runLs(c *call, asJSON bool) int {
 			typ, format.Bytes(a.Size), pix, a.Status, label)
 	}
 	tw.Flush()
-	fmt.Fprintf(c.env.Stdout, "%d attachments in %s\n", len(res.Attachments), c.store.Root())
+	fmt.Fprintf(c.env.Stdout, "%d attachments in %s\n", len(res.Attachments), c.store.Where())
 	return exitOK
 }

@@ -32,14 +32,18 @@ var putCommand = &command{
 // blob-only store it writes the blob alone, prints the reference in newer
 // lash's form and says once what lash does with blobs no session uses.
 func runPut(c *call, opt store.PutFileOptions) int {
-	blobOnly := c.store.Writes() == store.GenBlobOnly
+	gen, err := c.store.Writes(c.ctx())
+	if err != nil {
+		return c.fail(err)
+	}
+	blobOnly := gen == store.GenBlobOnly
 	if blobOnly && opt.Label != nil {
 		return c.fail(fmt.Errorf("cannot record the label: %w (nothing was put)", store.ErrBlobOnlyLabel))
 	}
 	code := exitOK
 	put := 0
 	for _, path := range c.args {
-		ref, _, err := c.store.PutFile(context.Background(), path, opt)
+		ref, _, err := c.store.PutFile(c.ctx(), path, opt)
 		if err != nil {
 			fmt.Fprintf(c.env.Stderr, "lashview put: %s: %v\n", path, err)
 			code = exitProblems
@@ -50,7 +54,7 @@ func runPut(c *call, opt store.PutFileOptions) int {
 			fmt.Fprintf(c.env.Stdout, "%s\n", ref.EncodeCompact())
 			continue
 		}
-		line, err := json.Marshal(newerRef(c.store, ref))
+		line, err := json.Marshal(newerRef(c.ctx(), c.store, ref))
 		if err != nil {
 			return c.fail(err)
 		}
@@ -78,11 +82,11 @@ type typeMetadata struct {
 }
 
 // newerRef is what lash alpha.111 returns for a put of these bytes.
-func newerRef(s *store.Store, ref store.Sidecar) attachmentRef {
+func newerRef(ctx context.Context, s store.Face, ref store.Sidecar) attachmentRef {
 	r := attachmentRef{ID: ref.ID, MediaType: ref.MediaType.MIME(), ByteLen: ref.ByteLen}
 	if ref.MediaType != "" {
 		r.TypeMetadata = &typeMetadata{Type: "image", Width: ref.Width, Height: ref.Height}
-	} else if a, ok := s.Examine(store.ID(ref.ID)); ok {
+	} else if a, ok, err := s.Examine(ctx, store.ID(ref.ID)); err == nil && ok {
 		r.MediaType = a.MIME
 	}
 	return r

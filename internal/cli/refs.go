@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -35,16 +36,23 @@ func runRefs(c *call, asJSON bool) int {
 	id := c.ids[0]
 	ix, found, err := c.index()
 	if err != nil {
-		return c.fail(fmt.Errorf("lash's sessions at %s could not be read: %w", c.sessions, err))
+		return c.fail(fmt.Errorf("lash's sessions at %s could not be read: %w", c.sessionsWhere(), err))
 	}
 	if !found {
-		return c.fail(fmt.Errorf("there are no lash sessions at %s (name them with --sessions)", c.sessions))
+		return c.fail(errors.New(c.noSessions()))
 	}
 	for _, p := range ix.Problems {
 		c.warn(fmt.Errorf("session database %v: its references are not known", p))
 	}
-	a, inStore := c.store.Examine(id)
-	ref := c.store.Writes().Reference(id)
+	a, inStore, err := c.store.Examine(c.ctx(), id)
+	if err != nil {
+		return c.fail(err)
+	}
+	writes, err := c.store.Writes(c.ctx())
+	if err != nil {
+		return c.fail(err)
+	}
+	ref := writes.Reference(id)
 	if inStore {
 		ref = a.Reference()
 	}
@@ -65,7 +73,7 @@ func runRefs(c *call, asJSON bool) int {
 		fmt.Fprintf(w, "%s is %s.\n", id, sessions.UsedBy(ix.Holders(id)))
 	}
 	if !inStore || !a.HasBlob {
-		fmt.Fprintf(w, "Its blob is not in the store at %s: a session that shows it will fail to.\n", c.store.Root())
+		fmt.Fprintf(w, "Its blob is not in the store at %s: a session that shows it will fail to.\n", c.store.Where())
 	}
 	for _, u := range uses {
 		s := u.Session

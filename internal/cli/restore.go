@@ -28,7 +28,7 @@ func runRestore(c *call) int {
 		counts := map[store.RestoreOutcome]int{}
 		for _, it := range rep.Items {
 			counts[it.Outcome]++
-			line := fmt.Sprintf("%-13s %s", it.Outcome, relTo(c.store.Root(), it.Path))
+			line := fmt.Sprintf("%-13s %s", it.Outcome, c.rel(it.Path))
 			if it.Detail != "" {
 				line += ": " + it.Detail
 			}
@@ -48,6 +48,19 @@ func runRestore(c *call) int {
 		return exitProblems
 	}
 	return exitOK
+}
+
+// rel shows a path or key inside the store relative to the store: a
+// folder's path relative to its root, a bucket's s3:// name relative to
+// the store's prefix.
+func (c *call) rel(p string) string {
+	if s, ok := store.FolderOf(c.store); ok {
+		return relTo(s.Root(), p)
+	}
+	if r, ok := strings.CutPrefix(p, c.store.Where()+"/"); ok {
+		return r
+	}
+	return p
 }
 
 // relTo shows a path inside the store relative to its root.

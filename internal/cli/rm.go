@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -21,6 +22,18 @@ var rmCommand = &command{
 	},
 }
 
+// trashArea names where a trashed file or object went, for a person: a
+// folder's Trash ("the Trash in ~/.local/share/Trash"), or the bucket's
+// trash area (the batch's folder in it).
+func (c *call) trashArea(trashed string) string {
+	if _, ok := store.FolderOf(c.store); ok {
+		return "the Trash in " + filepath.Dir(filepath.Dir(trashed))
+	}
+	// <trash area>/<batch>/sha256/ab/<id>, store-relative: the batch.
+	batch := path.Dir(path.Dir(path.Dir(trashed)))
+	return "the bucket's trash area at " + c.store.Where() + "/" + batch + "/ (lashview empty-trash empties it)"
+}
+
 // runRm moves the attachments to the Trash and says what went where; what
 // it moved stays moved when another one fails. Without force it first
 // refuses, moving nothing, when a lash session holds any of them.
@@ -28,7 +41,7 @@ func runRm(c *call, force bool) int {
 	if !force {
 		ix, _, err := c.index()
 		if err != nil {
-			return c.fail(fmt.Errorf("lash's sessions at %s could not be read, so whether they use these attachments is unknown; nothing is moved (--force moves them all the same): %w", c.sessions, err))
+			return c.fail(fmt.Errorf("lash's sessions at %s could not be read, so whether they use these attachments is unknown; nothing is moved (--force moves them all the same): %w", c.sessionsWhere(), err))
 		}
 		if ix != nil {
 			if len(ix.Problems) > 0 {
@@ -55,13 +68,13 @@ func runRm(c *call, force bool) int {
 			order = append(order, it.ID)
 		}
 		moved[it.ID] = append(moved[it.ID], string(it.Role))
-		where = filepath.Dir(filepath.Dir(it.Trashed))
+		where = c.trashArea(it.Trashed)
 	}
 	for _, id := range order {
 		fmt.Fprintf(c.env.Stdout, "trashed %s (%s)\n", id, strings.Join(moved[id], " and "))
 	}
 	if len(order) > 0 {
-		fmt.Fprintf(c.env.Stdout, "%d of %d attachments moved to the Trash in %s; undo with: lashview restore\n", len(order), len(c.ids), where)
+		fmt.Fprintf(c.env.Stdout, "%d of %d attachments moved to %s; undo with: lashview restore\n", len(order), len(c.ids), where)
 	}
 	if err != nil {
 		return c.failAll(err)

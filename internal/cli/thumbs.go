@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"lashview/internal/format"
@@ -31,15 +33,42 @@ var thumbsCommand = &command{
 	},
 }
 
+// bucketFetches is how many blobs of a bucket are fetched at once to make
+// thumbnails: requests wait on the network more than on the processor.
+const bucketFetches = 8
+
+// thumbOptions is the thumbnail cache of a store: a folder's blobs are
+// opened by path (an *os.File, so the cache can check the header against
+// the file's size); a bucket's are fetched through the store, bucketFetches
+// at once. The cache is keyed by content id, so a blob whose thumbnail is
+// cached is never fetched again.
+func thumbOptions(ctx context.Context, f store.Face, dir string) thumbs.Options {
+	if s, ok := store.FolderOf(f); ok {
+		return thumbs.Options{Dir: dir, Open: func(id store.ID) (io.ReadCloser, error) { return s.OpenBlob(id) }}
+	}
+	opt := thumbs.Options{Dir: dir, Workers: max(bucketFetches, runtime.GOMAXPROCS(0))}
+	if o, ok := f.(*store.Objects); ok {
+		opt.Open = func(id store.ID) (io.ReadCloser, error) {
+			r, _, err := o.OpenBlob(ctx, id)
+			return r, err
+		}
+		return opt
+	}
+	opt.Open = func(id store.ID) (io.ReadCloser, error) {
+		r, _, err := f.Open(ctx, id)
+		return r, err
+	}
+	return opt
+}
+
 func runThumbs(c *call, size int, cacheDir string, prune bool) int {
 	ctx, stop := interruptible()
 	defer stop()
-	res, err := c.store.Scan(ctx, store.ScanOptions{})
+	res, err := c.store.Scan(ctx, c.scanOptions())
 	if err != nil {
 		return c.fail(err)
 	}
-	s := c.store
-	cache, err := thumbs.New(thumbs.Options{Dir: cacheDir, Open: func(id store.ID) (io.ReadCloser, error) { return s.OpenBlob(id) }})
+	cache, err := thumbs.New(thumbOptions(ctx, c.store, cacheDir))
 	if err != nil {
 		return c.fail(err)
 	}

@@ -10,23 +10,31 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"lashview/internal/format"
+	"lashview/store"
 	"lashview/watcher"
 )
 
 var watchCommand = &command{
 	name:  "watch",
-	usage: "[--store DIR] [--json]",
-	help:  "print the store's changes as they happen, until interrupted",
+	usage: "[--store DIR] [--interval D] [--json]",
+	help:  "print the store's changes as they happen, until interrupted (a bucket is polled)",
 	flags: func(fs *flag.FlagSet) action {
 		asJSON := fs.Bool("json", false, "one JSON object per line")
-		return action{run: func(c *call) int {
+		interval := fs.Duration("interval", watcher.DefaultPollInterval, "how often a bucket is listed (a folder reports its changes as they happen)")
+		return action{check: func() string {
+			if *interval <= 0 {
+				return fmt.Sprintf("--interval must be a positive duration such as 3s or 1m, not %s", *interval)
+			}
+			return ""
+		}, run: func(c *call) int {
 			// SIGTERM too: a service manager or a script's `kill` stops a
 			// tail as cleanly as Ctrl-C.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runWatch(ctx, c, *asJSON)
+			return runWatch(ctx, c, *asJSON, *interval)
 		}}
 	},
 }
@@ -49,8 +57,28 @@ const watchTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // runWatch prints the store's changes until ctx ends (exit 0) or stdout
 // fails. Problems the watcher meets go to stderr; it keeps going.
-func runWatch(ctx context.Context, c *call, asJSON bool) int {
-	w, res, err := watcher.New(ctx, c.store, watcher.Options{})
+func runWatch(ctx context.Context, c *call, asJSON bool, interval time.Duration) int {
+	var (
+		w   watcher.Live
+		res *store.ScanResult
+		err error
+		how string
+	)
+	if s, ok := store.FolderOf(c.store); ok {
+		var fw *watcher.Watcher
+		fw, res, err = watcher.New(ctx, s, watcher.Options{})
+		if fw != nil {
+			w, how = fw, "watching "+fw.Root()
+		}
+	} else if objs, ok := c.store.(*store.Objects); ok {
+		var pw *watcher.Poller
+		pw, res, err = watcher.Poll(ctx, objs, watcher.PollOptions{Interval: interval, Scan: c.scanOptions()})
+		if pw != nil {
+			w, how = pw, fmt.Sprintf("polling %s every %s", pw.Where(), interval)
+		}
+	} else {
+		err = fmt.Errorf("%s cannot be watched", c.store.Where())
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitOK
@@ -60,7 +88,7 @@ func runWatch(ctx context.Context, c *call, asJSON bool) int {
 	defer w.Close()
 	// On stderr, so stdout stays events only; it also tells a script that
 	// changes from now on will be seen.
-	fmt.Fprintf(c.env.Stderr, "lashview watch: watching %s (%d attachments); stop with Ctrl-C\n", w.Root(), len(res.Attachments))
+	fmt.Fprintf(c.env.Stderr, "lashview watch: %s (%d attachments); stop with Ctrl-C\n", how, len(res.Attachments))
 	print := printWatchText
 	if asJSON {
 		enc := json.NewEncoder(c.env.Stdout)

@@ -37,6 +37,11 @@ type Config struct {
 	// PartSize is the size of one part of a multipart upload (0: the
 	// client's default); a put streams with about this much memory.
 	PartSize uint64
+	// HeadCache is the folder of the head caches (HeadCacheDir), which keep
+	// what judging each object read of its start, by key and ETag, so a
+	// store listed again fetches only what is new or changed; "" keeps
+	// none.
+	HeadCache string
 }
 
 // EnvConfig is the configuration the standard AWS environment gives, as

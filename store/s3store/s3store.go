@@ -27,14 +27,16 @@ type Backend struct {
 }
 
 // Open returns the store at url (s3://BUCKET/PREFIX) on the server the
-// standard AWS environment names (EnvConfig). It checks that the bucket
-// exists and may be read.
+// standard AWS environment names (EnvConfig), with the user's head cache
+// (HeadCacheDir). It checks that the bucket exists and may be read.
 func Open(ctx context.Context, url string, opt store.Options) (*store.Objects, error) {
 	bucket, prefix, err := ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
-	return OpenWith(ctx, bucket, prefix, EnvConfig(), opt)
+	cfg := EnvConfig()
+	cfg.HeadCache, _ = HeadCacheDir() // none when there is no cache folder
+	return OpenWith(ctx, bucket, prefix, cfg, opt)
 }
 
 // OpenWith is Open with an explicit configuration.
@@ -42,6 +44,9 @@ func OpenWith(ctx context.Context, bucket, prefix string, cfg Config, opt store.
 	b, err := NewBackend(ctx, bucket, prefix, cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.HeadCache != "" {
+		return store.NewObjects(NewCached(b, cfg.HeadCache), opt), nil
 	}
 	return store.NewObjects(b, opt), nil
 }
