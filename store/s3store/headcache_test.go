@@ -54,7 +54,7 @@ func TestHeadCache(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			bucket := srv.Bucket(t)
 			links := s3test.Upload(t, client, bucket, "p", c.Root)
-			c := withoutLinks(t, c, links)
+			c := storecases.WithoutLinks(t, c, links)
 			dir := t.TempDir()
 			var cold, warm lockedBuffer
 			res, err := cachedStore(t, srv, bucket, "p", dir, c.Options, &cold).Scan(t.Context(), store.ScanOptions{})
