@@ -5,12 +5,14 @@ package desktop
 
 import (
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 
 	"fyne.io/fyne/v2/app"
 	"github.com/adrg/xdg"
@@ -50,23 +52,39 @@ func Run(cfg ui.Config) {
 	w.ShowAndRun()
 }
 
-// RunEmpty opens an empty window of the same size and reports the peak
-// memory after a few seconds: the baseline the benchmark compares with.
+// RunEmpty opens an empty window of the same size, times frames that each
+// repaint the whole window (a rectangle of a new colour; see
+// ui.FrameTimer), and reports them and the peak memory: the baselines the
+// benchmark compares with.
 func RunEmpty(report func(string)) {
 	a := app.NewWithID(ui.AppID + ".bench")
 	w := a.NewWindow("lashview (empty)")
 	w.Resize(fyne.NewSize(1100, 720))
-	go func() {
-		time.Sleep(3 * time.Second)
-		rss, err := ui.PeakRSS()
-		fyne.Do(func() {
+	bg := canvas.NewRectangle(color.Gray{Y: 0x80})
+	w.SetContent(bg)
+	const frames = 300
+	n := 0
+	t := &ui.FrameTimer{
+		Step: func() bool {
+			n++
+			bg.FillColor = color.Gray{Y: uint8(0x60 + n%2*0x40)}
+			bg.Refresh()
+			return n <= frames
+		},
+		Done: func(s ui.FrameStats) {
+			report("empty Fyne window, a repaint a frame: " + s.String())
+			rss, err := ui.PeakRSS()
 			if err != nil {
 				report("peak RSS: " + err.Error())
 			} else {
 				report(fmt.Sprintf("empty Fyne window: peak RSS %d MB", rss>>20))
 			}
 			a.Quit()
-		})
+		},
+	}
+	go func() {
+		time.Sleep(3 * time.Second)
+		fyne.Do(t.Start)
 	}()
 	w.ShowAndRun()
 }
