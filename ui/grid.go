@@ -21,6 +21,10 @@ import (
 type gridView struct {
 	widget.GridWrap
 	b *Browser
+
+	// labelsDue are cells that came into view with a new attachment and
+	// show no label yet; see cell.bind.
+	labelsDue []*cell
 }
 
 func newGridView(b *Browser) *gridView {
@@ -140,6 +144,7 @@ type cell struct {
 	kind, size  *canvas.Text  // the type tile of an attachment that is no image
 	label       *canvas.Text  // the label, shortened to the cell's width (see labelFitter)
 	fullLabel   string
+	labelDue    bool // in b.grid.labelsDue: the label follows after this frame
 	badgeBg     *canvas.Rectangle
 	badge       *canvas.Text
 	mods        fyne.KeyModifier // held at the last mouse-down
@@ -186,19 +191,35 @@ func newCell(b *Browser) *cell {
 }
 
 // bind shows attachment id in this (recycled) cell.
+//
+// A cell that comes into view with a new attachment shows its label only
+// from the next frame on: the label is filled by a function queued to the
+// UI goroutine, which runs after the frame being made is painted. Fyne
+// shapes and rasterises every new text on the UI goroutine when it first
+// paints it (and measures it again for its MinSize); while a person flings
+// through the grid, a cell stays on screen for a frame or two, so drawing
+// its label cost most of each frame and showed nothing anyone could read.
+// Scrolled past, a cell is bound again before its label is ever painted;
+// still on screen, it shows its label one frame (16 ms) late.
 func (c *cell) bind(id store.ID) {
 	b := c.b
 	if c.id != "" && b.cellByID[c.id] == c {
 		delete(b.cellByID, c.id)
 	}
-	if c.id != id {
+	fresh := c.id != id
+	if fresh {
 		c.img.Image = nil
 		c.img.Refresh()
 	}
 	c.id = id
 	b.cellByID[id] = c
 	a, _ := b.cat.get(id)
-	c.fullLabel = oneLine(b.cat.displayLabel(id)) // fitted to the cell by Layout (c.Refresh below)
+	if fresh {
+		c.fullLabel = ""
+		b.grid.labelDue(c)
+	} else if !c.labelDue {
+		c.fullLabel = oneLine(b.cat.displayLabel(id)) // fitted to the cell by Layout (c.Refresh below)
+	}
 	if a.Status != store.StatusOK {
 		c.badge.Text = badgeText(a.Status)
 		c.badge.Show()
@@ -226,6 +247,41 @@ func (c *cell) bind(id store.ID) {
 		b.thumbnail(id, b.cellSize, c.setThumb)
 	}
 	c.Refresh()
+}
+
+// labelDue queues c's label for after the frame being made.
+func (g *gridView) labelDue(c *cell) {
+	if c.labelDue {
+		return
+	}
+	c.labelDue = true
+	g.labelsDue = append(g.labelsDue, c)
+	if len(g.labelsDue) == 1 {
+		g.b.q.post(g.fillLabels)
+	}
+}
+
+// fillLabels gives each cell queued by labelDue the label of the
+// attachment it shows now.
+func (g *gridView) fillLabels() {
+	due := g.labelsDue
+	g.labelsDue = nil
+	for _, c := range due {
+		c.labelDue = false
+		if c.id == "" {
+			continue
+		}
+		c.fullLabel = oneLine(g.b.cat.displayLabel(c.id))
+		c.fitLabel(c.Size().Width)
+	}
+}
+
+// fitLabel shortens the full label to a cell of width w.
+func (c *cell) fitLabel(w float32) {
+	if t := c.b.labels.fit(c.fullLabel, c.labelWidth(w), c.label.TextSize); t != c.label.Text {
+		c.label.Text = t
+		c.label.Refresh()
+	}
 }
 
 // setThumb shows a thumbnail, the grey placeholder (nil, nil), or the
@@ -334,10 +390,7 @@ func (r *cellRenderer) Layout(s fyne.Size) {
 	th := c.b.labels.height(c.label.TextSize)
 	c.label.Move(fyne.NewPos(0, s.Height-labelH-pad/2+(labelH-th)/2))
 	c.label.Resize(fyne.NewSize(s.Width, th))
-	if t := c.b.labels.fit(c.fullLabel, c.labelWidth(s.Width), c.label.TextSize); t != c.label.Text {
-		c.label.Text = t
-		c.label.Refresh()
-	}
+	c.fitLabel(s.Width)
 	ts := c.badge.MinSize()
 	c.badgeBg.Move(fyne.NewPos(pad+2, pad+2))
 	c.badgeBg.Resize(fyne.NewSize(ts.Width+8, ts.Height+2))
