@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Probe measures the window for the benchmark harness: the time from the
@@ -44,6 +46,15 @@ func PeakRSS() (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+}
+
+// processCPU is the CPU time every thread of the process has used.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // goMemory says how much of the memory is Go's heap, for the reports.
@@ -133,12 +144,13 @@ func (b *Browser) probeScroll() {
 			close(ended)
 		},
 	}
+	var cpu0 time.Duration
 	b.q.post(func() {
-		start = time.Now()
+		start, cpu0 = time.Now(), processCPU()
 		t.Start()
 	})
 	<-ended
-	scrolled := time.Since(start)
+	scrolled, cpu := time.Since(start), processCPU()-cpu0
 	for {
 		done := make(chan bool)
 		b.q.post(func() { done <- b.screenDrawn() })
@@ -154,6 +166,8 @@ func (b *Browser) probeScroll() {
 	}
 	b.q.post(func() {
 		p.Report(fmt.Sprintf("scrolling %d screens a frame: %s", p.ScrollScreens, stats))
+		p.Report(fmt.Sprintf("scrolling %d screens a frame: process CPU %.2f ms a frame (every thread: UI, thumbnail workers, GL rasteriser, GC)",
+			p.ScrollScreens, float64(cpu.Microseconds())/1000/float64(max(len(stats.Frames), 1))))
 		p.Report(fmt.Sprintf("scrolling %d screens a frame: %.1f%% of the cells on screen at a frame's start showed their thumbnail", p.ScrollScreens, 100*float64(shown)/float64(max(onScreen, 1))))
 		p.Report(fmt.Sprintf("scrolled %s attachments top to bottom, %d screens a frame, in %.1f s; peak RSS %d MB; %s", thousands(len(b.cat.shown)), p.ScrollScreens, scrolled.Seconds(), rss>>20, goMemory()))
 		b.app.Quit()

@@ -123,7 +123,10 @@ func windowBench(n int) ([]result, error) {
 		gap95, ok6 := num(run.lines, `gaps between frames: .*?p95 ([\d.]+) ms`)
 		shown, ok7 := num(run.lines, `a frame: ([\d.]+)% of the cells`)
 		rss, ok8 := num(run.lines, `scrolled .* peak RSS (\d+) MB`)
-		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 || !ok8 {
+		uiCPU, ok9 := num(run.lines, `UI thread CPU a frame: median ([\d.]+) ms`)
+		uiCPU95, ok10 := num(run.lines, `UI thread CPU a frame: .*?p95 ([\d.]+) ms`)
+		procCPU, ok11 := num(run.lines, `process CPU ([\d.]+) ms a frame`)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 || !ok8 || !ok9 || !ok10 || !ok11 {
 			return nil, fmt.Errorf("the probe did not report every frame figure: %q", run.lines)
 		}
 		r2 := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
@@ -131,7 +134,9 @@ func windowBench(n int) ([]result, error) {
 			{r2(med / emptyGap), "ratio_time_median_frame_to_empty_window_period"},
 			{r2(p95 / (2 * emptyGap)), "ratio_time_p95_frame_to_2_periods"},
 			{f(med), "median-ms"}, {f(p95), "p95-ms"}, {f(worst), "worst-ms"}, {f(frames), "frames"},
-			{f(gap), "median-gap-ms"}, {f(gap95), "p95-gap-ms"}, {f(shown), "%-cells-with-thumbnail"},
+			{f(gap), "median-gap-ms"}, {f(gap95), "p95-gap-ms"},
+			{f(uiCPU), "median-UI-thread-CPU-ms"}, {f(uiCPU95), "p95-UI-thread-CPU-ms"}, {f(procCPU), "process-CPU-ms-a-frame"},
+			{f(shown), "%-cells-with-thumbnail"},
 			{f(rss), "peak-RSS-MB"}, {f(emptyGap), "empty-window-period-ms"}, {f(emptyFrame), "empty-window-median-frame-ms"},
 		}})
 	}
