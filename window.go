@@ -29,7 +29,8 @@ const (
 // time in nanoseconds the harness started the process) makes the window
 // report its benchmark measurements on stderr; see ui.Probe. "scroll"
 // scrolls three screens a frame, "scroll1" one. With a probe,
-// LASHVIEW_CPUPROFILE=FILE writes a CPU profile of the run to FILE.
+// LASHVIEW_CPUPROFILE=FILE writes a CPU profile of the run to FILE, and
+// LASHVIEW_MEMPROFILE=FILE a heap profile when the window has closed.
 func runWindow(args cli.WindowArgs) int {
 	fynecache.Unsetenv()
 	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: args.Store, Sessions: args.Sessions}
@@ -59,7 +60,27 @@ func runWindow(args cli.WindowArgs) int {
 		defer stop()
 	}
 	desktop.Run(cfg)
+	if path := os.Getenv("LASHVIEW_MEMPROFILE"); path != "" && cfg.Probe != nil {
+		// As of the last collection, which a scroll of a large store
+		// triggers often: what stays live while the window is in use.
+		if err := writeHeapProfile(path); err != nil {
+			fmt.Fprintln(os.Stderr, "lashview:", err)
+		}
+	}
 	return exitOK
+}
+
+// writeHeapProfile writes the heap profile to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // startCPUProfile profiles the process's CPU into path until stop.

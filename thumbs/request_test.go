@@ -2,6 +2,7 @@ package thumbs
 
 import (
 	"context"
+	"image"
 	"sync"
 	"testing"
 
@@ -57,4 +58,46 @@ func TestRequestReadsNothingOnCaller(t *testing.T) {
 	if r, done := c.Request(ids[1], 64); !done || r.Image == nil {
 		t.Errorf("after its result, %s is not served from memory", ids[1].Short())
 	}
+}
+
+// Reading a cached thumbnail back, which scrolling a large store does a
+// thousand times a second, allocates the picture and little else: the
+// garbage of each read is what makes the collector run while a person
+// scrolls.
+func TestDecodeCachedAllocations(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 128, 96))
+	for i := range src.Pix {
+		src.Pix[i] = byte(i * 7)
+	}
+	for i := 3; i < len(src.Pix); i += 4 {
+		src.Pix[i] = 0xff
+	}
+	enc, err := encode(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.ext != ".jpg" {
+		t.Skipf("an opaque thumbnail is cached as %s", enc.ext)
+	}
+	if info := scanJPEG(enc.data); info.width != 128 || info.height != 96 || info.components != 3 {
+		t.Fatalf("frame header %+v, want 128x96, 3 components", info)
+	}
+	if _, err := decodeCached(enc.data, enc.ext, 64); err == nil {
+		t.Error("a 128x96 thumbnail was taken for a box of 64")
+	}
+	img, err := decodeCached(enc.data, enc.ext, 128)
+	if err != nil || img.Bounds().Dx() != 128 || img.Bounds().Dy() != 96 {
+		t.Fatalf("decoded %v, %v", img, err)
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := decodeCached(enc.data, enc.ext, 128); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The image, its pixels and libjpeg's message buffer; image/jpeg's
+	// DecodeConfig alone added a decoder and its readers.
+	if haveLibjpeg && allocs > 4 {
+		t.Errorf("%.0f allocations a read, want at most 4", allocs)
+	}
+	t.Logf("%.0f allocations a read", allocs)
 }
