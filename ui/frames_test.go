@@ -6,9 +6,10 @@ import (
 )
 
 // A cell that comes into view with a new attachment shows no label in the
-// frame being made; its label follows from the UI queue, after the paint.
-// A cell bound again before that shows only the label of what it shows
-// now, and binding a cell to what it already shows keeps its label.
+// frame being made; its label follows once the cell has shown it for a
+// while (labelDelay). A cell bound again before that shows only the label
+// of what it shows now, and binding a cell to what it already shows keeps
+// its label.
 func TestCellLabelFollowsTheFrame(t *testing.T) {
 	dir, newest := cleanStore(t)
 	h := newHarness(t, dir)
@@ -35,12 +36,12 @@ func TestCellLabelFollowsTheFrame(t *testing.T) {
 	}
 	c.bind(newest[2]) // scrolled on before the label came
 	if c.label.Text != "" {
-		t.Fatalf("label %q before the queue ran", c.label.Text)
+		t.Fatalf("label %q at once", c.label.Text)
 	}
 	if n := len(h.b.grid.labelsDue); n != 1 {
 		t.Fatalf("%d labels due for one cell", n)
 	}
-	h.loop.drain()
+	h.settle(func() bool { return c.label.Text != "" })
 	if c.label.Text != want(2) || c.fullLabel != oneLine(h.b.cat.displayLabel(newest[2])) {
 		t.Errorf("after the frame the label is %q, want %q", c.label.Text, want(2))
 	}

@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -23,7 +24,7 @@ type gridView struct {
 	b *Browser
 
 	// labelsDue are cells that came into view with a new attachment and
-	// show no label yet; see cell.bind.
+	// show no label yet; see cell.bind. UI goroutine only.
 	labelsDue []*cell
 }
 
@@ -144,7 +145,8 @@ type cell struct {
 	kind, size  *canvas.Text  // the type tile of an attachment that is no image
 	label       *canvas.Text  // the label, shortened to the cell's width (see labelFitter)
 	fullLabel   string
-	labelDue    bool // in b.grid.labelsDue: the label follows after this frame
+	labelDue    bool      // in b.grid.labelsDue: the label follows
+	boundAt     time.Time // when the cell began to show id
 	badgeBg     *canvas.Rectangle
 	badge       *canvas.Text
 	mods        fyne.KeyModifier // held at the last mouse-down
@@ -192,15 +194,14 @@ func newCell(b *Browser) *cell {
 
 // bind shows attachment id in this (recycled) cell.
 //
-// A cell that comes into view with a new attachment shows its label only
-// from the next frame on: the label is filled by a function queued to the
-// UI goroutine, which runs after the frame being made is painted. Fyne
-// shapes and rasterises every new text on the UI goroutine when it first
-// paints it (and measures it again for its MinSize); while a person flings
-// through the grid, a cell stays on screen for a frame or two, so drawing
-// its label cost most of each frame and showed nothing anyone could read.
-// Scrolled past, a cell is bound again before its label is ever painted;
-// still on screen, it shows its label one frame (16 ms) late.
+// A cell that comes into view with a new attachment shows its label once
+// it has shown that attachment for labelDelay (three frames). Fyne shapes
+// and rasterises every new text on the UI goroutine when it first paints it
+// (and measures it again for its MinSize), with a fresh HarfBuzz font each
+// time; while a person flings through the grid a cell stays on screen for
+// a frame or two, so drawing its label took most of each frame and showed
+// nothing anyone could read. Once the grid stops, the labels follow 50 ms
+// later.
 func (c *cell) bind(id store.ID) {
 	b := c.b
 	if c.id != "" && b.cellByID[c.id] == c {
@@ -249,30 +250,53 @@ func (c *cell) bind(id store.ID) {
 	c.Refresh()
 }
 
-// labelDue queues c's label for after the frame being made.
+// labelDelay is how long a cell shows the same attachment before its label
+// is drawn: three frames, too short for a person to notice once the grid
+// stops, and longer than a cell stays on screen in a fling.
+const labelDelay = 50 * time.Millisecond
+
+// labelDue queues c's label for when it has shown its attachment for
+// labelDelay.
 func (g *gridView) labelDue(c *cell) {
+	c.boundAt = time.Now()
 	if c.labelDue {
 		return
 	}
 	c.labelDue = true
 	g.labelsDue = append(g.labelsDue, c)
 	if len(g.labelsDue) == 1 {
-		g.b.q.post(g.fillLabels)
+		g.fillLabelsAfter(labelDelay)
 	}
 }
 
-// fillLabels gives each cell queued by labelDue the label of the
-// attachment it shows now.
+// fillLabelsAfter runs fillLabels on the UI goroutine after d.
+func (g *gridView) fillLabelsAfter(d time.Duration) {
+	time.AfterFunc(d, func() { g.b.q.post(g.fillLabels) })
+}
+
+// fillLabels gives each cell queued by labelDue that has shown its
+// attachment for labelDelay that attachment's label, and waits again for
+// the others.
 func (g *gridView) fillLabels() {
 	due := g.labelsDue
 	g.labelsDue = nil
+	now := time.Now()
+	wait := time.Duration(0)
 	for _, c := range due {
+		if shown := now.Sub(c.boundAt); shown < labelDelay {
+			g.labelsDue = append(g.labelsDue, c)
+			wait = max(wait, labelDelay-shown)
+			continue
+		}
 		c.labelDue = false
 		if c.id == "" {
 			continue
 		}
 		c.fullLabel = oneLine(g.b.cat.displayLabel(c.id))
 		c.fitLabel(c.Size().Width)
+	}
+	if len(g.labelsDue) > 0 {
+		g.fillLabelsAfter(wait)
 	}
 }
 
