@@ -122,16 +122,15 @@ func decodeCached(data []byte, ext string, px int) (image.Image, error) {
 	var img image.Image
 	var err error
 	if ext == ".jpg" {
-		var cfg image.Config
-		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
+		// The size from the frame header, read in place: image/jpeg's
+		// DecodeConfig allocates a whole decoder (some 30 KB) for it, and
+		// scrolling a large store reads back a thousand thumbnails a second.
+		info := scanJPEG(data)
+		if info.width > px || info.height > px || info.width <= 0 || info.height <= 0 {
+			return nil, fmt.Errorf("cached %dx%d does not fit %d", info.width, info.height, px)
 		}
-		if cfg.Width > px || cfg.Height > px || cfg.Width <= 0 || cfg.Height <= 0 {
-			return nil, fmt.Errorf("cached %dx%d does not fit %d", cfg.Width, cfg.Height, px)
-		}
-		if haveLibjpeg {
-			img, err = libjpegDecode(data, cfg.Width, cfg.Height, 1, false)
+		if haveLibjpeg && info.components == 3 {
+			img, err = libjpegDecode(data, info.width, info.height, 1, false)
 		}
 		if img == nil {
 			img, err = jpeg.Decode(bytes.NewReader(data))

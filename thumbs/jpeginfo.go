@@ -9,6 +9,9 @@ type jpegInfo struct {
 	orientation int  // EXIF orientation 1..8; 1 when absent or invalid
 	progressive bool // SOF2/6/10/14: coefficients of the whole image are buffered
 	arithmetic  bool // SOF9-11/13-15: arithmetic coding, no minimum bits per block
+	// width, height and components are the frame header's; 0 when the
+	// walk found no whole frame header.
+	width, height, components int
 }
 
 // scanJPEG walks the marker segments of a JPEG up to the first start of
@@ -46,6 +49,11 @@ func scanJPEG(b []byte) jpegInfo {
 		case marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
 			info.progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
 			info.arithmetic = marker >= 0xC9
+			if len(seg) >= 6 {
+				info.height = int(binary.BigEndian.Uint16(seg[1:]))
+				info.width = int(binary.BigEndian.Uint16(seg[3:]))
+				info.components = int(seg[5])
+			}
 			return info
 		case marker == 0xDA: // start of scan before any frame: damaged
 			return info

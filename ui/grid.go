@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -21,6 +22,10 @@ import (
 type gridView struct {
 	widget.GridWrap
 	b *Browser
+
+	// labelsDue are cells that came into view with a new attachment and
+	// show no label yet; see cell.bind. UI goroutine only.
+	labelsDue []*cell
 }
 
 func newGridView(b *Browser) *gridView {
@@ -140,6 +145,8 @@ type cell struct {
 	kind, size  *canvas.Text  // the type tile of an attachment that is no image
 	label       *canvas.Text  // the label, shortened to the cell's width (see labelFitter)
 	fullLabel   string
+	labelDue    bool      // in b.grid.labelsDue: the label follows
+	boundAt     time.Time // when the cell began to show id
 	badgeBg     *canvas.Rectangle
 	badge       *canvas.Text
 	mods        fyne.KeyModifier // held at the last mouse-down
@@ -186,19 +193,34 @@ func newCell(b *Browser) *cell {
 }
 
 // bind shows attachment id in this (recycled) cell.
+//
+// A cell that comes into view with a new attachment shows its label once
+// it has shown that attachment for labelDelay (three frames). Fyne shapes
+// and rasterises every new text on the UI goroutine when it first paints it
+// (and measures it again for its MinSize), with a fresh HarfBuzz font each
+// time; while a person flings through the grid a cell stays on screen for
+// a frame or two, so drawing its label took most of each frame and showed
+// nothing anyone could read. Once the grid stops, the labels follow 50 ms
+// later.
 func (c *cell) bind(id store.ID) {
 	b := c.b
 	if c.id != "" && b.cellByID[c.id] == c {
 		delete(b.cellByID, c.id)
 	}
-	if c.id != id {
+	fresh := c.id != id
+	if fresh {
 		c.img.Image = nil
 		c.img.Refresh()
 	}
 	c.id = id
 	b.cellByID[id] = c
 	a, _ := b.cat.get(id)
-	c.fullLabel = oneLine(b.cat.displayLabel(id)) // fitted to the cell by Layout (c.Refresh below)
+	if fresh {
+		c.fullLabel = ""
+		b.grid.labelDue(c)
+	} else if !c.labelDue {
+		c.fullLabel = oneLine(b.cat.displayLabel(id)) // fitted to the cell by Layout (c.Refresh below)
+	}
 	if a.Status != store.StatusOK {
 		c.badge.Text = badgeText(a.Status)
 		c.badge.Show()
@@ -226,6 +248,64 @@ func (c *cell) bind(id store.ID) {
 		b.thumbnail(id, b.cellSize, c.setThumb)
 	}
 	c.Refresh()
+}
+
+// labelDelay is how long a cell shows the same attachment before its label
+// is drawn: three frames, too short for a person to notice once the grid
+// stops, and longer than a cell stays on screen in a fling.
+const labelDelay = 50 * time.Millisecond
+
+// labelDue queues c's label for when it has shown its attachment for
+// labelDelay.
+func (g *gridView) labelDue(c *cell) {
+	c.boundAt = time.Now()
+	if c.labelDue {
+		return
+	}
+	c.labelDue = true
+	g.labelsDue = append(g.labelsDue, c)
+	if len(g.labelsDue) == 1 {
+		g.fillLabelsAfter(labelDelay)
+	}
+}
+
+// fillLabelsAfter runs fillLabels on the UI goroutine after d.
+func (g *gridView) fillLabelsAfter(d time.Duration) {
+	time.AfterFunc(d, func() { g.b.q.post(g.fillLabels) })
+}
+
+// fillLabels gives each cell queued by labelDue that has shown its
+// attachment for labelDelay that attachment's label, and waits again for
+// the others.
+func (g *gridView) fillLabels() {
+	due := g.labelsDue
+	g.labelsDue = nil
+	now := time.Now()
+	wait := time.Duration(0)
+	for _, c := range due {
+		if shown := now.Sub(c.boundAt); shown < labelDelay {
+			g.labelsDue = append(g.labelsDue, c)
+			wait = max(wait, labelDelay-shown)
+			continue
+		}
+		c.labelDue = false
+		if c.id == "" {
+			continue
+		}
+		c.fullLabel = oneLine(g.b.cat.displayLabel(c.id))
+		c.fitLabel(c.Size().Width)
+	}
+	if len(g.labelsDue) > 0 {
+		g.fillLabelsAfter(wait)
+	}
+}
+
+// fitLabel shortens the full label to a cell of width w.
+func (c *cell) fitLabel(w float32) {
+	if t := c.b.labels.fit(c.fullLabel, c.labelWidth(w), c.label.TextSize); t != c.label.Text {
+		c.label.Text = t
+		c.label.Refresh()
+	}
 }
 
 // setThumb shows a thumbnail, the grey placeholder (nil, nil), or the
@@ -334,10 +414,7 @@ func (r *cellRenderer) Layout(s fyne.Size) {
 	th := c.b.labels.height(c.label.TextSize)
 	c.label.Move(fyne.NewPos(0, s.Height-labelH-pad/2+(labelH-th)/2))
 	c.label.Resize(fyne.NewSize(s.Width, th))
-	if t := c.b.labels.fit(c.fullLabel, c.labelWidth(s.Width), c.label.TextSize); t != c.label.Text {
-		c.label.Text = t
-		c.label.Refresh()
-	}
+	c.fitLabel(s.Width)
 	ts := c.badge.MinSize()
 	c.badgeBg.Move(fyne.NewPos(pad+2, pad+2))
 	c.badgeBg.Resize(fyne.NewSize(ts.Width+8, ts.Height+2))

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Probe measures the window for the benchmark harness: the time from the
@@ -15,9 +17,11 @@ import (
 type Probe struct {
 	// Start is when the process started.
 	Start time.Time
-	// Scroll scrolls the grid down a screen per frame once the first screen
-	// is drawn, then reports the peak resident memory and quits.
-	Scroll bool
+	// ScrollScreens, when not 0, scrolls the grid down that many screens
+	// per frame from the top once the listing has ended, timing each frame
+	// (see FrameTimer), then reports the frame times and the peak resident
+	// memory and quits.
+	ScrollScreens int
 	// Report receives one line per measurement.
 	Report func(string)
 
@@ -42,6 +46,15 @@ func PeakRSS() (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/self/status")
+}
+
+// processCPU is the CPU time every thread of the process has used.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // goMemory says how much of the memory is Go's heap, for the reports.
@@ -85,14 +98,15 @@ func (b *Browser) probeCheck() {
 			p.Report(fmt.Sprintf("first screen of thumbnails: %.0f ms after start (%s attachments known, peak RSS %d MB; %s)",
 				float64(time.Since(p.Start).Microseconds())/1000, thousands(b.cat.total()), rss>>20, goMemory()))
 		})
-		if p.Scroll {
+		if p.ScrollScreens > 0 {
 			go b.probeScroll()
 		}
 	}
 }
 
-// probeScroll scrolls a screen per frame until the bottom of the grid,
-// waits for its thumbnails, and reports the peak memory.
+// probeScroll scrolls ScrollScreens screens per frame until the bottom of
+// the grid, timing each frame, waits for the last screen's thumbnails, and
+// reports the frame times and the peak memory.
 func (b *Browser) probeScroll() {
 	p := b.cfg.Probe
 	// Wait for the listing to end, so the grid is the whole store.
@@ -104,26 +118,39 @@ func (b *Browser) probeScroll() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	start := time.Now()
-	for {
-		done := make(chan bool)
-		b.q.post(func() {
+	var stats FrameStats
+	var shown, onScreen int // cells on screen at a frame's start, and how many of them showed their picture
+	ended := make(chan struct{})
+	var start time.Time
+	t := &FrameTimer{
+		Step: func() bool {
 			first, n := b.grid.visibleRange()
-			if first+n >= len(b.cat.shown) {
-				done <- true
-				return
+			for i := first; i < first+n && i < len(b.cat.shown); i++ {
+				if c := b.cellByID[b.cat.shown[i]]; c != nil && c.id == b.cat.shown[i] {
+					onScreen++
+					if c.drawn() {
+						shown++
+					}
+				}
 			}
-			// Three screens a frame: a fast flick of the wheel, which is
-			// also the hardest case for the thumbnail pool.
-			b.grid.ScrollToOffset(b.grid.GetScrollOffset() + 3*b.grid.Size().Height)
-			done <- false
-		})
-		if <-done {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+			if first+n >= len(b.cat.shown) {
+				return false
+			}
+			b.grid.ScrollToOffset(b.grid.GetScrollOffset() + float32(p.ScrollScreens)*b.grid.Size().Height)
+			return true
+		},
+		Done: func(s FrameStats) {
+			stats = s
+			close(ended)
+		},
 	}
-	scrolled := time.Since(start)
+	var cpu0 time.Duration
+	b.q.post(func() {
+		start, cpu0 = time.Now(), processCPU()
+		t.Start()
+	})
+	<-ended
+	scrolled, cpu := time.Since(start), processCPU()-cpu0
 	for {
 		done := make(chan bool)
 		b.q.post(func() { done <- b.screenDrawn() })
@@ -135,10 +162,14 @@ func (b *Browser) probeScroll() {
 	rss, err := PeakRSS()
 	if err != nil {
 		p.Report("peak RSS: " + err.Error())
-	} else {
-		b.q.post(func() {
-			p.Report(fmt.Sprintf("scrolled %s attachments top to bottom in %.1f s; peak RSS %d MB; %s", thousands(len(b.cat.shown)), scrolled.Seconds(), rss>>20, goMemory()))
-			b.app.Quit()
-		})
+		return
 	}
+	b.q.post(func() {
+		p.Report(fmt.Sprintf("scrolling %d screens a frame: %s", p.ScrollScreens, stats))
+		p.Report(fmt.Sprintf("scrolling %d screens a frame: process CPU %.2f ms a frame (every thread: UI, thumbnail workers, GL rasteriser, GC)",
+			p.ScrollScreens, float64(cpu.Microseconds())/1000/float64(max(len(stats.Frames), 1))))
+		p.Report(fmt.Sprintf("scrolling %d screens a frame: %.1f%% of the cells on screen at a frame's start showed their thumbnail", p.ScrollScreens, 100*float64(shown)/float64(max(onScreen, 1))))
+		p.Report(fmt.Sprintf("scrolled %s attachments top to bottom, %d screens a frame, in %.1f s; peak RSS %d MB; %s", thousands(len(b.cat.shown)), p.ScrollScreens, scrolled.Seconds(), rss>>20, goMemory()))
+		b.app.Quit()
+	})
 }

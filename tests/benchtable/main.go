@@ -33,6 +33,8 @@ var target = map[string]string{
 	"BenchmarkIdleCPU":               "0 CPU while idle",
 	"BenchmarkWindowFirstScreen":     "< 1.5 s to the first screen",
 	"BenchmarkWindowScrollPeakRSS":   "< 400 MB peak RSS",
+	"BenchmarkWindowFrames/1-screen": "median frame < 16.7 ms, p95 < 33 ms",
+	"BenchmarkWindowFrames":          "every cell shows its thumbnail or a placeholder, never holding a frame back",
 	"BenchmarkThumbnails/photo":      "≥ 2× vipsthumbnail (≤ 0.5× its time)",
 	"BenchmarkThumbnails/screenshot": "≥ 2× vipsthumbnail (≤ 0.5× its time)",
 	"BenchmarkLoad":                  "every reference of 200 sessions ≤ 2× the sqlite3 shell",

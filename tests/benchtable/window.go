@@ -15,8 +15,9 @@ import (
 
 // windowBench measures the real window under Xvfb on a generated store of n
 // attachments with a warm thumbnail cache: the time to the first screen of
-// thumbnails, and the peak RSS after scrolling top to bottom, beside the
-// peak RSS of an empty Fyne window measured in the same run.
+// thumbnails, the peak RSS after scrolling top to bottom, and the frame
+// times while scrolling one and three screens a frame, beside the peak RSS
+// and the frame period of an empty Fyne window measured in the same run.
 func windowBench(n int) ([]result, error) {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		//lint:ignore ST1005 Xvfb is a program's name
@@ -76,6 +77,10 @@ func windowBench(n int) ([]result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("empty window: %v", err)
 	}
+	one, err := probe("scroll1", "--store", storeDir)
+	if err != nil {
+		return nil, fmt.Errorf("window on the store, one screen a frame: %v", err)
+	}
 	full, err := probe("scroll", "--store", storeDir)
 	if err != nil {
 		return nil, fmt.Errorf("window on the store: %v", err)
@@ -91,14 +96,49 @@ func windowBench(n int) ([]result, error) {
 		return 0, false
 	}
 	emptyRSS, ok1 := num(empty, `peak RSS (\d+) MB`)
-	first, ok2 := num(full, `first screen of thumbnails: (\d+) ms`)
-	scrollRSS, ok3 := num(full, `scrolled .* peak RSS (\d+) MB`)
-	if !ok1 || !ok2 || !ok3 {
+	emptyGap, ok2 := num(empty, `gaps between frames: median ([\d.]+) ms`)
+	emptyFrame, ok3 := num(empty, `frames: median ([\d.]+) ms`)
+	first, ok4 := num(full, `first screen of thumbnails: (\d+) ms`)
+	scrollRSS, ok5 := num(full, `scrolled .* peak RSS (\d+) MB`)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 		return nil, fmt.Errorf("the probe did not report every figure: %q %q", empty, full)
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return []result{
+	rs := []result{
 		{name: "BenchmarkWindowFirstScreen", metrics: [][2]string{{f(first), "ms-to-first-screen"}, {strconv.Itoa(n), "attachments"}}},
 		{name: "BenchmarkWindowScrollPeakRSS", metrics: [][2]string{{strconv.FormatFloat(scrollRSS/emptyRSS, 'f', 2, 64), "x-empty-window-RSS"}, {f(scrollRSS), "peak-RSS-MB"}, {f(emptyRSS), "empty-window-peak-RSS-MB"}}},
-	}, nil
+	}
+	// Frame times (issue 16), against the empty window's frame period in
+	// the same run: what the driver's ticker gives a window that repaints
+	// every frame, about 16.7 ms.
+	for _, run := range []struct {
+		name  string
+		lines []string
+	}{{"BenchmarkWindowFrames/1-screen", one}, {"BenchmarkWindowFrames/3-screens", full}} {
+		med, ok1 := num(run.lines, `a frame: \d+ frames: median ([\d.]+) ms`)
+		p95, ok2 := num(run.lines, `a frame: \d+ frames: .*?p95 ([\d.]+) ms`)
+		worst, ok3 := num(run.lines, `a frame: \d+ frames: .*?worst ([\d.]+) ms`)
+		frames, ok4 := num(run.lines, `a frame: (\d+) frames`)
+		gap, ok5 := num(run.lines, `gaps between frames: median ([\d.]+) ms`)
+		gap95, ok6 := num(run.lines, `gaps between frames: .*?p95 ([\d.]+) ms`)
+		shown, ok7 := num(run.lines, `a frame: ([\d.]+)% of the cells`)
+		rss, ok8 := num(run.lines, `scrolled .* peak RSS (\d+) MB`)
+		uiCPU, ok9 := num(run.lines, `UI thread CPU a frame: median ([\d.]+) ms`)
+		uiCPU95, ok10 := num(run.lines, `UI thread CPU a frame: .*?p95 ([\d.]+) ms`)
+		procCPU, ok11 := num(run.lines, `process CPU ([\d.]+) ms a frame`)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 || !ok8 || !ok9 || !ok10 || !ok11 {
+			return nil, fmt.Errorf("the probe did not report every frame figure: %q", run.lines)
+		}
+		r2 := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+		rs = append(rs, result{name: run.name, metrics: [][2]string{
+			{r2(med / emptyGap), "ratio_time_median_frame_to_empty_window_period"},
+			{r2(p95 / (2 * emptyGap)), "ratio_time_p95_frame_to_2_periods"},
+			{f(med), "median-ms"}, {f(p95), "p95-ms"}, {f(worst), "worst-ms"}, {f(frames), "frames"},
+			{f(gap), "median-gap-ms"}, {f(gap95), "p95-gap-ms"},
+			{f(uiCPU), "median-UI-thread-CPU-ms"}, {f(uiCPU95), "p95-UI-thread-CPU-ms"}, {f(procCPU), "process-CPU-ms-a-frame"},
+			{f(shown), "%-cells-with-thumbnail"},
+			{f(rss), "peak-RSS-MB"}, {f(emptyGap), "empty-window-period-ms"}, {f(emptyFrame), "empty-window-median-frame-ms"},
+		}})
+	}
+	return rs, nil
 }
