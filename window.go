@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	_ "lashview/ui/locale"  // keeps Fyne quiet about the C locale (see its doc)
 
 	"lashview/internal/cli"
+	"lashview/thumbs"
 	"lashview/ui"
 	"lashview/ui/desktop"
 )
@@ -29,7 +31,8 @@ const (
 // report its benchmark measurements on stderr; see ui.Probe.
 func runWindow(args cli.WindowArgs) int {
 	fynecache.Unsetenv()
-	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: args.Store, Sessions: args.Sessions}
+	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: args.Store, Sessions: args.Sessions,
+		ListingIndexDir: filepath.Join(filepath.Dir(thumbs.DefaultDir()), "listing")}
 	report := func(s string) { fmt.Fprintln(os.Stderr, "lashview probe:", s) }
 	switch mode := os.Getenv("LASHVIEW_PROBE"); mode {
 	case "":
