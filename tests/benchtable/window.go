@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -36,6 +37,13 @@ func windowBench(n int) ([]result, error) {
 	}
 	env := append(os.Environ(), "HOME="+work, "XDG_CACHE_HOME="+filepath.Join(work, "cache"),
 		"XDG_CONFIG_HOME="+filepath.Join(work, "config"), "XDG_DATA_HOME="+filepath.Join(work, "data"))
+	// The go command that writes the stores keeps the caller's module and
+	// build caches: a fresh HOME would download and compile everything.
+	for _, v := range []string{"GOMODCACHE", "GOCACHE"} {
+		if out, err := exec.Command("go", "env", v).Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
+			env = append(env, v+"="+string(bytes.TrimSpace(out)))
+		}
+	}
 	sizes := []int{n}
 	if n > 10_000 {
 		sizes = []int{10_000, n}
