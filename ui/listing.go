@@ -345,6 +345,7 @@ type indexWriter struct {
 	ix   *store.HintIndex
 	less func(a, b store.Hint) bool
 	head []store.Attachment
+	cut  *store.Hint // the last of head once trimmed: what sorts after it is not kept
 }
 
 func newIndexWriter(root string, order sortOrder) *indexWriter {
@@ -367,7 +368,11 @@ func (w *indexWriter) add(prefix string, stamp store.FolderStamp, atts []store.A
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.ix.Folders[prefix] = store.IndexedFolder{Stamp: stamp, Hints: hints}
-	w.head = append(w.head, atts...)
+	for _, a := range atts {
+		if w.cut == nil || w.less(hintOf(a), *w.cut) {
+			w.head = append(w.head, a)
+		}
+	}
 	if len(w.head) > 4*firstRead {
 		w.trim()
 	}
@@ -377,6 +382,10 @@ func (w *indexWriter) add(prefix string, stamp store.FolderStamp, atts []store.A
 func (w *indexWriter) trim() {
 	slices.SortFunc(w.head, func(a, b store.Attachment) int { return cmpOf(w.less)(hintOf(a), hintOf(b)) })
 	w.head = slices.Clip(w.head[:min(len(w.head), firstRead)])
+	if len(w.head) == firstRead {
+		cut := hintOf(w.head[len(w.head)-1])
+		w.cut = &cut
+	}
 }
 
 func (w *indexWriter) finish() *store.HintIndex {
