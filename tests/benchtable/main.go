@@ -66,7 +66,7 @@ func main() {
 		w, err := windowBench(*windowN)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchtable: window benchmark:", err)
-			results = append(results, result{name: "BenchmarkWindow", metrics: [][2]string{{"not", "measured: " + strings.ReplaceAll(err.Error(), "|", "/")}}})
+			results = append(results, result{name: "BenchmarkWindow", metrics: [][2]string{{"not", "measured: " + strings.NewReplacer("|", "/", "\n", " ").Replace(err.Error())}}})
 		}
 		results = append(results, w...)
 	}
