@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	_ "lashview/ui/locale"  // keeps Fyne quiet about the C locale (see its doc)
 
 	"lashview/internal/cli"
+	"lashview/thumbs"
 	"lashview/ui"
 	"lashview/ui/desktop"
 )
@@ -33,7 +35,8 @@ const (
 // LASHVIEW_MEMPROFILE=FILE a heap profile when the window has closed.
 func runWindow(args cli.WindowArgs) int {
 	fynecache.Unsetenv()
-	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: args.Store, Sessions: args.Sessions}
+	cfg := ui.Config{DefaultStore: cli.DefaultStore(), StoreDir: args.Store, Sessions: args.Sessions,
+		ListingIndexDir: filepath.Join(filepath.Dir(thumbs.DefaultDir()), "listing")}
 	report := func(s string) { fmt.Fprintln(os.Stderr, "lashview probe:", s) }
 	switch mode := os.Getenv("LASHVIEW_PROBE"); mode {
 	case "":

@@ -67,10 +67,10 @@ func Collect(ix *Index, blobs []Blob, now time.Time, grace time.Duration) (Sweep
 	cutoff := now.Add(-grace)
 	cutoffMs := cutoff.UnixMilli()
 	roots := map[store.ID]bool{}
-	for id, uses := range ix.uses {
-		for _, u := range uses {
-			if u.Manifest && keeps(u, cutoffMs) {
-				roots[id] = true
+	for k, i := range ix.slots {
+		for r := ix.ids[i].first; r >= 0; r = ix.uses[r].next {
+			if u := ix.use(&ix.uses[r]); u.Manifest && keeps(u, cutoffMs) {
+				roots[k.id()] = true
 				break
 			}
 		}

@@ -9,7 +9,9 @@
 package sessions
 
 import (
+	"encoding/hex"
 	"sort"
+	"time"
 
 	"lashview/store"
 )
@@ -109,32 +111,169 @@ type Meta struct {
 // Index is every primary session database of a sessions folder (or a
 // PostgreSQL store), reduced to what concerns attachments. It is read-only
 // after Load and safe for concurrent readers.
+//
+// A window keeps it beside a catalog of 100,000 attachments, so it is kept
+// compact: ids as their 32 bytes, each id's uses and messages in flat
+// arrays, the strings that repeat (roles, owners, media types) once. Uses
+// and Meta build their answers from it.
 type Index struct {
 	Source   Source
 	Sessions []Session // sorted by File (PostgreSQL: by ID)
 	Problems []Problem // databases that could not be read; Collect refuses while any exist
 
-	uses map[store.ID][]Use
-	meta map[store.ID]Meta
+	slots  map[idKey]int32 // id → index in ids
+	ids    []idEntry
+	uses   []useRec
+	msgs   []Message
+	labels []string
+	owners []owner // owners[0] is none
+	metas  []Meta
+}
+
+// idKey is an id as its 32 bytes: a map keyed by it holds no string per id.
+type idKey [32]byte
+
+// keyOf is the key of an id; ok is false for a string that is no id.
+func keyOf(id store.ID) (k idKey, ok bool) {
+	if len(id) != 2*len(k) {
+		return k, false
+	}
+	for i := range k {
+		hi, ok1 := unhex(id[2*i])
+		lo, ok2 := unhex(id[2*i+1])
+		if !ok1 || !ok2 {
+			return k, false
+		}
+		k[i] = hi<<4 | lo
+	}
+	return k, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+func (k idKey) id() store.ID { return store.ID(hex.EncodeToString(k[:])) }
+
+// idEntry is one id: its uses, a chain through Index.uses in Sessions
+// order, and its Meta (-1: none).
+type idEntry struct {
+	first, last int32
+	meta        int32
+}
+
+// useRec is a Use without pointers and strings of its own: the session by
+// index, the owner by index into Index.owners, labels and messages as
+// ranges of Index.labels and Index.msgs.
+type useRec struct {
+	next          int32 // the id's next use, -1 at the end
+	session       int32
+	owner         int32
+	lab0, nlab    int32
+	msg0, nmsg    int32
+	flags         uint8
+	graph         GraphState
+	committedAtMs int64
+	intentAtMs    int64
+}
+
+const (
+	flagManifest = 1 << iota
+	flagCommitted
+	flagOwnerEnded
+)
+
+type owner struct{ kind, id string }
+
+func (ix *Index) use(r *useRec) Use {
+	o := ix.owners[r.owner]
+	u := Use{
+		Session:       &ix.Sessions[r.session],
+		Manifest:      r.flags&flagManifest != 0,
+		Committed:     r.flags&flagCommitted != 0,
+		CommittedAtMs: r.committedAtMs,
+		IntentAtMs:    r.intentAtMs,
+		OwnerKind:     o.kind,
+		OwnerID:       o.id,
+		OwnerEnded:    r.flags&flagOwnerEnded != 0,
+		Graph:         r.graph,
+	}
+	// Capped at their own length: a caller's append copies instead of
+	// writing over the next use's.
+	if r.nlab > 0 {
+		u.Labels = ix.labels[r.lab0 : r.lab0+r.nlab : r.lab0+r.nlab]
+	}
+	if r.nmsg > 0 {
+		u.Messages = ix.msgs[r.msg0 : r.msg0+r.nmsg : r.msg0+r.nmsg]
+	}
+	return u
+}
+
+// slot is the entry of id, nil when no session names it.
+func (ix *Index) slot(id store.ID) *idEntry {
+	k, ok := keyOf(id)
+	if !ok {
+		return nil
+	}
+	i, ok := ix.slots[k]
+	if !ok {
+		return nil
+	}
+	return &ix.ids[i]
 }
 
 // Uses returns what each session says about id, in Sessions order, or nil
 // when no session names it.
-func (ix *Index) Uses(id store.ID) []Use { return ix.uses[id] }
+func (ix *Index) Uses(id store.ID) []Use {
+	e := ix.slot(id)
+	if e == nil {
+		return nil
+	}
+	var out []Use
+	for r := e.first; r >= 0; r = ix.uses[r].next {
+		out = append(out, ix.use(&ix.uses[r]))
+	}
+	return out
+}
+
+// Named reports whether some session names id (a manifest row or a graph
+// node): len(Uses(id)) > 0, without building the uses.
+func (ix *Index) Named(id store.ID) bool { return ix.slot(id) != nil }
+
+// Holding calls f with each session that names id, in Sessions order (a
+// session once), without building the uses.
+func (ix *Index) Holding(id store.ID, f func(*Session)) {
+	e := ix.slot(id)
+	if e == nil {
+		return
+	}
+	for r := e.first; r >= 0; r = ix.uses[r].next {
+		f(&ix.Sessions[ix.uses[r].session])
+	}
+}
 
 // Meta returns what the newest session reference says about id; ok is false
 // when no graph node of any session shows it (a bare manifest row gives no
 // type, size or label).
 func (ix *Index) Meta(id store.ID) (m Meta, ok bool) {
-	m, ok = ix.meta[id]
-	return m, ok
+	e := ix.slot(id)
+	if e == nil || e.meta < 0 {
+		return Meta{}, false
+	}
+	return ix.metas[e.meta], true
 }
 
 // IDs returns every id that some session names, sorted.
 func (ix *Index) IDs() []store.ID {
-	ids := make([]store.ID, 0, len(ix.uses))
-	for id := range ix.uses {
-		ids = append(ids, id)
+	ids := make([]store.ID, 0, len(ix.slots))
+	for k := range ix.slots {
+		ids = append(ids, k.id())
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	return ids
@@ -155,7 +294,7 @@ func (ix *Index) Dangling(storeHas func(store.ID) bool) []Dangling {
 		if storeHas(id) {
 			continue
 		}
-		for _, u := range ix.uses[id] {
+		for _, u := range ix.Uses(id) {
 			out = append(out, Dangling{Session: u.Session, ID: id, Committed: u.Committed})
 		}
 	}
@@ -168,7 +307,7 @@ func (ix *Index) Dangling(storeHas func(store.ID) bool) []Dangling {
 func (ix *Index) Unreferenced(ids []store.ID) []store.ID {
 	var out []store.ID
 	for _, id := range ids {
-		if len(ix.uses[id]) == 0 {
+		if !ix.Named(id) {
 			out = append(out, id)
 		}
 	}
@@ -228,26 +367,27 @@ type turnCommit struct {
 	at        int64
 }
 
-// metaPick is a candidate for Meta, ordered by (live, time, session, seq).
-// It points into the loaded node rather than copying it: the index keeps
-// the node's refs and text anyway.
-type metaPick struct {
-	n        *node
-	r        int // index in n.refs
-	sessionI int
+// pickKey orders the candidates for an id's Meta by (live, time,
+// session, seq): the newest reference in a live node wins.
+type pickKey struct {
+	set        bool
+	tombstoned bool
+	time       time.Time
+	sessionI   int
+	seq        int64
 }
 
-func (p metaPick) newer(q metaPick) bool {
-	if p.n.tombstoned != q.n.tombstoned {
-		return !p.n.tombstoned
+func (p pickKey) newer(q pickKey) bool {
+	if p.tombstoned != q.tombstoned {
+		return !p.tombstoned
 	}
-	if !p.n.time.Equal(q.n.time) {
-		return p.n.time.After(q.n.time)
+	if !p.time.Equal(q.time) {
+		return p.time.After(q.time)
 	}
 	if p.sessionI != q.sessionI {
 		return p.sessionI > q.sessionI
 	}
-	return p.n.seq > q.n.seq
+	return p.seq > q.seq
 }
 
 // build indexes the loaded sessions (already sorted) and problems.
@@ -260,13 +400,17 @@ func build(src Source, ls []loaded, problems []Problem) *Index {
 }
 
 // builder indexes sessions one at a time, in Sessions order, so that Load
-// can index a session while later ones are still being read.
+// can index a session while later ones are still being read. What it keeps
+// of a session is copied out of the loaded nodes, so a session's rows are
+// garbage once it is added.
 type builder struct {
-	ix    *Index
-	picks map[store.ID]metaPick
-	per   map[store.ID]int // this session's ids, as index into uses
-	ids   []store.ID       // this session's ids, first seen first
-	uses  []Use            // and what the session says about each
+	ix     *Index
+	picks  []pickKey        // by id slot: the reference ix.metas holds
+	per    map[store.ID]int // this session's ids, as index into uses
+	ids    []store.ID       // this session's ids, first seen first
+	uses   []Use            // and what the session says about each
+	strs   map[string]string
+	owners map[owner]int32
 }
 
 // newBuilder expects at most n sessions: ix.Sessions never grows past its
@@ -276,12 +420,40 @@ func newBuilder(src Source, n int) *builder {
 		ix: &Index{
 			Source:   src,
 			Sessions: make([]Session, 0, n),
-			uses:     map[store.ID][]Use{},
-			meta:     map[store.ID]Meta{},
+			slots:    map[idKey]int32{},
+			owners:   []owner{{}},
 		},
-		picks: map[store.ID]metaPick{},
-		per:   map[store.ID]int{},
+		per:    map[store.ID]int{},
+		strs:   map[string]string{},
+		owners: map[owner]int32{{}: 0},
 	}
+}
+
+// intern returns one copy of each of the few strings that repeat on every
+// row (roles, media types).
+func (b *builder) intern(s string) string {
+	if t, ok := b.strs[s]; ok {
+		return t
+	}
+	b.strs[s] = s
+	return s
+}
+
+// slotOf is the index of id's entry, made when new.
+func (b *builder) slotOf(id store.ID) int32 {
+	ix := b.ix
+	k, ok := keyOf(id)
+	if !ok {
+		panic("sessions: an id that was not checked: " + string(id))
+	}
+	i, ok := ix.slots[k]
+	if !ok {
+		i = int32(len(ix.ids))
+		ix.slots[k] = i
+		ix.ids = append(ix.ids, idEntry{first: -1, last: -1, meta: -1})
+		b.picks = append(b.picks, pickKey{})
+	}
+	return i
 }
 
 func (b *builder) add(l *loaded) {
@@ -321,6 +493,7 @@ func (b *builder) add(l *loaded) {
 		if len(n.refs) > 16 {
 			seen = make(map[store.ID]bool, len(n.refs))
 		}
+		role := b.intern(n.role)
 		for j, r := range n.refs {
 			u := get(r.id)
 			var first bool
@@ -331,7 +504,7 @@ func (b *builder) add(l *loaded) {
 				first = !seenBefore(n.refs, j)
 			}
 			if first { // one Message per node, however many refs it has to the id
-				u.Messages = append(u.Messages, Message{NodeID: n.id, Role: n.role, Tombstoned: n.tombstoned, Text: n.text})
+				u.Messages = append(u.Messages, Message{NodeID: n.id, Role: role, Tombstoned: n.tombstoned, Text: n.text})
 			}
 			if n.tombstoned {
 				if u.Graph == GraphNone {
@@ -343,42 +516,84 @@ func (b *builder) add(l *loaded) {
 					u.Labels = append(u.Labels, r.label)
 				}
 			}
-			p := metaPick{n: n, r: j, sessionI: i}
-			if q, ok := b.picks[r.id]; !ok || p.newer(q) {
-				b.picks[r.id] = p
+			slot := b.slotOf(r.id)
+			p := pickKey{set: true, tombstoned: n.tombstoned, time: n.time, sessionI: i, seq: n.seq}
+			if q := b.picks[slot]; !q.set || p.newer(q) {
+				b.picks[slot] = p
+				m := Meta{
+					MediaType: b.intern(r.mediaType), ByteLen: r.byteLen, Width: r.width, Height: r.height,
+					Session: s, NodeID: n.id, Tombstoned: n.tombstoned,
+				}
+				if !n.tombstoned {
+					m.Label, m.Labelled = r.label, r.labelled
+				}
+				if e := &ix.ids[slot]; e.meta < 0 {
+					e.meta = int32(len(ix.metas))
+					ix.metas = append(ix.metas, m)
+				} else {
+					ix.metas[e.meta] = m
+				}
 			}
 		}
 	}
-	// One backing array for the session's uses; each id's slice is capped
-	// at its own element, so a later session's append copies instead of
-	// writing over a neighbour.
-	all := make([]Use, len(b.uses))
-	copy(all, b.uses)
 	for j, id := range b.ids {
-		if prev := ix.uses[id]; prev != nil {
-			ix.uses[id] = append(prev, all[j])
-		} else {
-			ix.uses[id] = all[j : j+1 : j+1]
+		u := &b.uses[j]
+		o := owner{u.OwnerKind, u.OwnerID}
+		oi, ok := b.owners[o]
+		if !ok {
+			oi = int32(len(ix.owners))
+			b.owners[o] = oi
+			ix.owners = append(ix.owners, o)
 		}
+		r := useRec{
+			next: -1, session: int32(i), owner: oi, graph: u.Graph,
+			committedAtMs: u.CommittedAtMs, intentAtMs: u.IntentAtMs,
+			lab0: int32(len(ix.labels)), nlab: int32(len(u.Labels)),
+			msg0: int32(len(ix.msgs)), nmsg: int32(len(u.Messages)),
+		}
+		if u.Manifest {
+			r.flags |= flagManifest
+		}
+		if u.Committed {
+			r.flags |= flagCommitted
+		}
+		if u.OwnerEnded {
+			r.flags |= flagOwnerEnded
+		}
+		ix.labels = append(ix.labels, u.Labels...)
+		ix.msgs = append(ix.msgs, u.Messages...)
+		ri := int32(len(ix.uses))
+		ix.uses = append(ix.uses, r)
+		e := &ix.ids[b.slotOf(id)]
+		if e.first < 0 {
+			e.first = ri
+		} else {
+			ix.uses[e.last].next = ri
+		}
+		e.last = ri
 	}
 }
 
 func (b *builder) finish(problems []Problem) *Index {
 	ix := b.ix
 	ix.Problems = problems
-	for id, p := range b.picks {
-		r := &p.n.refs[p.r]
-		m := Meta{
-			MediaType: r.mediaType, ByteLen: r.byteLen, Width: r.width, Height: r.height,
-			Session: &ix.Sessions[p.sessionI], NodeID: p.n.id, Tombstoned: p.n.tombstoned,
-		}
-		if !p.n.tombstoned {
-			m.Label, m.Labelled = r.label, r.labelled
-		}
-		ix.meta[id] = m
-	}
-	b.picks = nil
+	// Copied to their length: append grows by a quarter at this size,
+	// and the slack would live as long as the window.
+	ix.ids = fit(ix.ids)
+	ix.uses = fit(ix.uses)
+	ix.msgs = fit(ix.msgs)
+	ix.labels = fit(ix.labels)
+	ix.metas = fit(ix.metas)
+	b.picks, b.strs, b.owners = nil, nil, nil
 	return ix
+}
+
+// fit is s in an array of its length, when the slack is worth a copy.
+func fit[T any](s []T) []T {
+	if cap(s)-len(s) < 1024 {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
 }
 
 // seenBefore reports whether refs[j]'s id came earlier in refs.

@@ -268,7 +268,7 @@ func Load(ctx context.Context, dir string) (*Index, error) {
 		if ctx.Err() == nil {
 			b.add(&results[i])
 		}
-		results[i].manifest, results[i].turns = nil, nil // indexed: let them go
+		results[i] = loaded{} // indexed (the index copies what it keeps): let it go
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {

@@ -53,6 +53,10 @@ type Config struct {
 	// Trash is where deleted attachments go and the journal that undoes
 	// them; nil means store.DefaultTrashCan(), as the command line uses.
 	Trash *store.TrashCan
+	// ListingIndexDir is where each store's listing index is kept (see
+	// store.HintIndex), beside the thumbnail cache; empty: none, every
+	// start lists the store from its folders (tests).
+	ListingIndexDir string
 }
 
 // Browser is the window's controller: the open store, what the grid shows,

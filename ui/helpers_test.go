@@ -102,7 +102,8 @@ type harness struct {
 
 var fixedNow = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
 
-func newHarness(t *testing.T, dir string) *harness {
+// newHarness opens the window on dir; opts change its Config first.
+func newHarness(t *testing.T, dir string, opts ...func(*Config)) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
@@ -121,6 +122,9 @@ func newHarness(t *testing.T, dir string) *harness {
 			}
 			return c, h.live, nil
 		},
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	h.b = New(a, w, cfg)
 	w.Resize(fyne.NewSize(1100, 720))

@@ -29,7 +29,11 @@ func (b *Browser) startListing() {
 	st := b.st
 	shown := make(chan struct{})
 	b.firstShown = shown
-	go listStore(ctx, st, b.cat.order, shown, func(p loadProgress) {
+	index := ""
+	if b.cfg.ListingIndexDir != "" {
+		index = store.HintIndexPath(b.cfg.ListingIndexDir, st.Root())
+	}
+	go listStore(ctx, st, b.cat.order, index, shown, func(p loadProgress) {
 		b.q.post(func() {
 			if gen != b.listGen {
 				return
@@ -43,7 +47,9 @@ func (b *Browser) startListing() {
 func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	anchor := b.grid.anchor()
 	for _, a := range p.found {
-		seen[a.ID] = true
+		if !p.fromIndex { // the listing vouches for it once it has read it
+			seen[a.ID] = true
+		}
 		delete(b.thumbErrs, a.ID)
 	}
 	b.cat.add(p.found)
@@ -94,6 +100,9 @@ type loadProgress struct {
 	finished    bool
 	err         error // fatal: the listing stopped
 	problems    []string
+	// fromIndex: found is what the listing index says, shown before the
+	// store is read; the listing reads every one of them again.
+	fromIndex bool
 }
 
 // firstScreenWait is the longest the rest of a listing waits for the
@@ -117,10 +126,18 @@ var firstRead = 1000
 // screen shows the store's real top at once and stays put while the rest
 // comes in below it.
 //
+// index, when not "", is the file of the store's listing index (see
+// store.HintIndex): the hints of every prefix folder whose stamp still
+// matches the index's are taken from it, and the first attachments from its
+// head, so a first screen after a reboot costs one read of the index and a
+// stat per folder instead of a stat per blob and a read per sidecar. What
+// came from the index is reported with fromIndex set and read again with
+// the rest; at the end the listing writes the index anew.
+//
 // shown, when not nil, is closed once the first screen is drawn: the rest
 // of the listing waits for it (at most firstScreenWait), so it does not
 // compete with the first screen's thumbnails for the disk and the CPU.
-func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-chan struct{}, report func(loadProgress)) {
+func listStore(ctx context.Context, st *store.Store, order sortOrder, index string, shown <-chan struct{}, report func(loadProgress)) {
 	root := st.Root()
 	prefixes, err := st.Prefixes() // the store's own checks of its folder
 	switch {
@@ -134,22 +151,48 @@ func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-ch
 		report(loadProgress{finished: true, err: fmt.Errorf("cannot list the store %s: %w", root, errors.Unwrap(err))})
 		return
 	}
-	var early map[store.ID]bool
+	var old *store.HintIndex
+	if index != "" {
+		// An index that is missing, torn, of another version or of another
+		// store is only a slower start: the listing reads the store and
+		// writes it anew, so there is nothing to tell the person.
+		old, _ = store.ReadHintIndex(index, root)
+	}
+	var early map[store.ID]bool // read here already: the rest skips them
 	if less := hintLess(order); less != nil && len(prefixes) > 0 {
-		top := topHints(ctx, st, prefixes, less)
+		top, trusted := topHints(ctx, st, prefixes, less, old)
 		if ctx.Err() != nil {
 			return
 		}
+		head := map[store.ID]*store.Attachment{}
+		if old != nil {
+			for i := range old.Head {
+				if trusted[old.Head[i].ID.Prefix()] {
+					head[old.Head[i].ID] = &old.Head[i]
+				}
+			}
+		}
 		early = make(map[store.ID]bool, len(top))
 		first := make([]store.Attachment, 0, len(top))
+		var indexed []store.Attachment
 		for _, h := range top {
+			if a := head[h.ID]; a != nil && hintOf(*a).Size == h.Size && a.Modified.Equal(h.Modified) {
+				indexed = append(indexed, *a)
+				continue
+			}
 			if a, ok := st.Examine(h.ID); ok {
 				first = append(first, a)
 				early[h.ID] = true
 			}
 		}
+		old = nil // the rest of the listing reads the store itself
+		if len(indexed) > 0 {
+			report(loadProgress{found: indexed, total: len(prefixes), fromIndex: true})
+		}
 		if len(first) > 0 {
 			report(loadProgress{found: first, total: len(prefixes)})
+		}
+		if len(first)+len(indexed) > 0 {
 			if shown != nil {
 				wait := time.NewTimer(firstScreenWait)
 				select {
@@ -166,9 +209,16 @@ func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-ch
 		found    []store.Attachment
 		problems []string
 		done     int
+		next     = newIndexWriter(root, order)
 	)
 	eachPrefix(ctx, prefixes, func(p string) {
+		// The stamp is taken first: a name added while the folder is read
+		// changes it again, so the next start reads the folder anew.
+		stamp, serr := st.PrefixStamp(p)
 		atts, _, perr := st.ScanPrefix(p)
+		if index != "" && serr == nil && perr == nil {
+			next.add(p, stamp, atts)
+		}
 		// The first ones were read already; the Health view reports the
 		// stray names (the findings).
 		atts = slices.DeleteFunc(atts, func(a store.Attachment) bool { return early[a.ID] })
@@ -190,6 +240,12 @@ func listStore(ctx context.Context, st *store.Store, order sortOrder, shown <-ch
 	})
 	if ctx.Err() != nil {
 		return // a newer listing or another store replaced this one
+	}
+	if index != "" {
+		// Written before the last report, so a window closed right after
+		// the listing still leaves it. A cache that cannot be written
+		// (full, read-only) costs the next start its speed, nothing else.
+		_ = store.WriteHintIndex(index, next.finish())
 	}
 	report(loadProgress{found: found, done: done, total: len(prefixes), finished: true, problems: problems})
 }
@@ -240,12 +296,25 @@ feed:
 	<-ticked
 }
 
-// topHints stats every id of the store and returns the firstRead that sort
-// first by less.
-func topHints(ctx context.Context, st *store.Store, prefixes []string, less func(a, b store.Hint) bool) []store.Hint {
+// topHints returns the firstRead ids that sort first by less, with their
+// hints: from the index for each prefix folder whose stamp is the index's
+// (those are trusted), else by stat'ing every id of the folder.
+func topHints(ctx context.Context, st *store.Store, prefixes []string, less func(a, b store.Hint) bool, ix *store.HintIndex) ([]store.Hint, map[string]bool) {
 	var mu sync.Mutex
 	var all []store.Hint
+	trusted := map[string]bool{}
 	eachPrefix(ctx, prefixes, func(p string) {
+		if ix != nil {
+			if f, ok := ix.Folders[p]; ok {
+				if stamp, err := st.PrefixStamp(p); err == nil && stamp == f.Stamp {
+					mu.Lock()
+					all = append(all, f.Hints...)
+					trusted[p] = true
+					mu.Unlock()
+					return
+				}
+			}
+		}
 		hs, err := st.HintPrefix(p)
 		if err != nil {
 			return // the full listing reports the folder
@@ -255,7 +324,76 @@ func topHints(ctx context.Context, st *store.Store, prefixes []string, less func
 		mu.Unlock()
 	}, nil)
 	slices.SortFunc(all, cmpOf(less))
-	return all[:min(len(all), firstRead)]
+	return all[:min(len(all), firstRead)], trusted
+}
+
+// hintOf is what HintPrefix would say of an attachment a listing judged.
+func hintOf(a store.Attachment) store.Hint {
+	h := store.Hint{ID: a.ID, Modified: a.Modified}
+	if a.HasBlob {
+		h.Size = a.Size
+	}
+	return h
+}
+
+// indexWriter gathers the listing index while a listing reads the store:
+// every folder read without a problem, and the firstRead attachments that
+// sort first (by the listing's order, newest first when a hint cannot tell
+// it), kept bounded as folders come in.
+type indexWriter struct {
+	mu   sync.Mutex
+	ix   *store.HintIndex
+	less func(a, b store.Hint) bool
+	head []store.Attachment
+	cut  *store.Hint // the last of head once trimmed: what sorts after it is not kept
+}
+
+func newIndexWriter(root string, order sortOrder) *indexWriter {
+	less := hintLess(order)
+	if less == nil {
+		less = hintLess(sortNewest)
+	}
+	return &indexWriter{ix: &store.HintIndex{Root: root, Folders: map[string]store.IndexedFolder{}}, less: less}
+}
+
+func (w *indexWriter) add(prefix string, stamp store.FolderStamp, atts []store.Attachment) {
+	hints := make([]store.Hint, 0, len(atts))
+	for _, a := range atts {
+		// What HintPrefix leaves out (links, a sidecar that is a
+		// folder…) is left out here too; the listing reads it anyway.
+		if (a.HasBlob || a.HasSidecar) && a.Status != store.StatusSymlink {
+			hints = append(hints, hintOf(a))
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ix.Folders[prefix] = store.IndexedFolder{Stamp: stamp, Hints: hints}
+	for _, a := range atts {
+		if w.cut == nil || w.less(hintOf(a), *w.cut) {
+			w.head = append(w.head, a)
+		}
+	}
+	if len(w.head) > 4*firstRead {
+		w.trim()
+	}
+}
+
+// trim keeps the firstRead that sort first.
+func (w *indexWriter) trim() {
+	slices.SortFunc(w.head, func(a, b store.Attachment) int { return cmpOf(w.less)(hintOf(a), hintOf(b)) })
+	w.head = slices.Clip(w.head[:min(len(w.head), firstRead)])
+	if len(w.head) == firstRead {
+		cut := hintOf(w.head[len(w.head)-1])
+		w.cut = &cut
+	}
+}
+
+func (w *indexWriter) finish() *store.HintIndex {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.trim()
+	w.ix.Head = w.head
+	return w.ix
 }
 
 // hintLess is the sort order's comparison on hints, nil for the orders a

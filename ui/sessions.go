@@ -195,7 +195,7 @@ func (r *refView) unreferenced() (ids []store.ID, size int64) {
 		return nil, 0
 	}
 	for id, e := range r.b.cat.byID {
-		if len(r.ix.Uses(id)) == 0 {
+		if !r.ix.Named(id) {
 			ids = append(ids, id)
 			size += e.att.Size
 		}
@@ -213,16 +213,11 @@ func (r *refView) fillScope() {
 		ids, size := r.unreferenced()
 		opts = append(opts, fmt.Sprintf("Unreferenced: %s (%s)", thousands(len(ids)), humanBytes(size)))
 		keys = append(keys, scopeUnreferenced)
-		count := map[string]int{}
+		// By pointer, a session once per id (Holding's promise): no
+		// string or set per id of a store of 100,000.
+		count := map[*sessions.Session]int{}
 		for id := range r.b.cat.byID {
-			seen := map[string]bool{}
-			for _, u := range r.ix.Uses(id) {
-				k := sessionKey(u.Session)
-				if !seen[k] {
-					seen[k] = true
-					count[k]++
-				}
-			}
+			r.ix.Holding(id, func(s *sessions.Session) { count[s]++ })
 		}
 		for i := range r.ix.Sessions {
 			s := &r.ix.Sessions[i]
@@ -230,7 +225,7 @@ func (r *refView) fillScope() {
 			if len([]rune(name)) > 28 {
 				name = string([]rune(name)[:27]) + "…"
 			}
-			opts = append(opts, fmt.Sprintf("%s (%d)", name, count[sessionKey(s)]))
+			opts = append(opts, fmt.Sprintf("%s (%d)", name, count[s]))
 			keys = append(keys, scopeSession+sessionKey(s))
 		}
 	}
@@ -284,18 +279,15 @@ func (r *refView) applyScope() {
 	}
 	switch {
 	case r.scope == scopeUnreferenced:
-		cat.scope = func(e *entry) bool { return len(ix.Uses(e.att.ID)) == 0 }
+		cat.scope = func(e *entry) bool { return !ix.Named(e.att.ID) }
 	case strings.HasPrefix(r.scope, scopeSession):
 		key := strings.TrimPrefix(r.scope, scopeSession)
 		for i := range ix.Sessions {
-			if sessionKey(&ix.Sessions[i]) == key {
+			if s := &ix.Sessions[i]; sessionKey(s) == key {
 				cat.scope = func(e *entry) bool {
-					for _, u := range ix.Uses(e.att.ID) {
-						if sessionKey(u.Session) == key {
-							return true
-						}
-					}
-					return false
+					held := false
+					ix.Holding(e.att.ID, func(x *sessions.Session) { held = held || x == s })
+					return held
 				}
 			}
 		}

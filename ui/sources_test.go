@@ -83,7 +83,7 @@ func listingStore(t *testing.T) *store.Store {
 func listAll(ctx context.Context, st *store.Store, order sortOrder) []loadProgress {
 	var mu sync.Mutex
 	var reports []loadProgress
-	listStore(ctx, st, order, nil, func(p loadProgress) {
+	listStore(ctx, st, order, "", nil, func(p loadProgress) {
 		mu.Lock()
 		reports = append(reports, p)
 		mu.Unlock()
@@ -310,7 +310,7 @@ func TestListStoreCancelled(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var reports []loadProgress
-	listStore(ctx, st, sortNewest, nil, func(p loadProgress) {
+	listStore(ctx, st, sortNewest, "", nil, func(p loadProgress) {
 		mu.Lock()
 		reports = append(reports, p)
 		mu.Unlock()
@@ -359,7 +359,7 @@ func TestListStoreWaitsForTheFirstScreen(t *testing.T) {
 	shown := make(chan struct{})
 	var released atomic.Bool
 	var reports []loadProgress
-	listStore(context.Background(), st, sortNewest, shown, func(p loadProgress) {
+	listStore(context.Background(), st, sortNewest, "", shown, func(p loadProgress) {
 		if len(reports) == 0 {
 			// The window draws the first screen a while later.
 			go func() {
