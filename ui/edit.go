@@ -113,7 +113,7 @@ func (e *editor) setConfirmTrash(on bool) {
 // says why nothing can be done.
 func (e *editor) storeReady(what string) bool {
 	b := e.b
-	if b.st == nil || b.root.Objects[0] != b.stack {
+	if b.face == nil || b.root.Objects[0] != b.stack {
 		b.showError(fmt.Errorf("open a store before you %s", what))
 		return false
 	}
@@ -165,14 +165,14 @@ func (e *editor) selectAll() {
 // the first into view.
 func (e *editor) showIDs(ids []store.ID, fresh map[store.ID]bool) {
 	b := e.b
-	if b.st == nil || len(ids) == 0 {
+	if b.face == nil || len(ids) == 0 {
 		return
 	}
 	now := b.now()
 	sel := make([]store.ID, 0, len(ids))
 	for _, id := range ids {
-		a, ok := b.st.Examine(id)
-		if !ok {
+		a, ok, err := b.face.Examine(b.lifetime(), id)
+		if err != nil || !ok {
 			continue
 		}
 		if _, known := b.cat.byID[id]; !known && fresh[id] {

@@ -29,14 +29,19 @@ func (b *Browser) startListing() {
 	st := b.st
 	shown := make(chan struct{})
 	b.firstShown = shown
-	go listStore(ctx, st, b.cat.order, shown, func(p loadProgress) {
+	report := func(p loadProgress) {
 		b.q.post(func() {
 			if gen != b.listGen {
 				return
 			}
 			b.applyListing(seen, p)
 		})
-	})
+	}
+	if st == nil {
+		go listRemote(ctx, b.face, report) // a bucket (remote.go)
+		return
+	}
+	go listStore(ctx, st, b.cat.order, shown, report)
 }
 
 // applyListing merges one batch of a listing into the catalog.

@@ -120,9 +120,13 @@ func (r *relabeler) save() {
 	cat.rebuild()
 	r.host.refreshAll()
 	st := r.host.current()
-	r.host.background(func(context.Context) func() {
-		sc, err := st.SetLabel(id, label)
-		fresh, found := st.Examine(id)
+	r.host.background(func(ctx context.Context) func() {
+		var sc store.Sidecar
+		f, err := faceOf(st)
+		if err == nil {
+			sc, err = f.SetLabel(ctx, id, label)
+		}
+		fresh, found, _ := st.Examine(ctx, id)
 		return func() {
 			if st != r.host.current() {
 				return

@@ -73,14 +73,17 @@ func newRefView(b *Browser) *refView {
 // never waits for it.
 func (r *refView) load() {
 	b := r.b
-	if b.st == nil || b.storeCtx == nil {
+	if b.face == nil || b.storeCtx == nil {
 		return
 	}
 	r.gen++
 	gen, refGen := b.storeGen, r.gen
 	r.loading = true
 	r.summary.SetText(r.numbers())
-	ctx, flag, root := b.storeCtx, b.cfg.Sessions, b.st.Root()
+	ctx, flag, root := b.storeCtx, b.cfg.Sessions, ""
+	if b.st != nil { // a bucket has no folder for its sessions to be beside
+		root = b.st.Root()
+	}
 	// Reading 200 session databases takes both cores for a moment: let the
 	// first screen of thumbnails have them first.
 	shown := b.firstShown

@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"lashview/sessions"
+	"lashview/store"
+	"lashview/store/s3store"
+)
+
+// storeView is what the window reads of the open store, whichever backend
+// holds it: a folder (store.Folder) or a bucket (*store.Objects over
+// s3store). Every store.Face is one; what changes a store asks for the
+// whole store.Face (faceOf).
+type storeView interface {
+	Where() string
+	Scan(ctx context.Context, opt store.ScanOptions) (*store.ScanResult, error)
+	Examine(ctx context.Context, id store.ID) (store.Attachment, bool, error)
+	Open(ctx context.Context, id store.ID) (io.ReadCloser, store.Sidecar, error)
+	Sidecarless(ctx context.Context) (store.Generation, error)
+	Writes(ctx context.Context) (store.Generation, error)
+}
+
+var (
+	_ storeView = store.Face(nil)
+	_ storeView = (*store.Objects)(nil)
+)
+
+// isBucketURL says the --store value names a bucket, not a folder.
+func isBucketURL(s string) bool { return strings.HasPrefix(s, "s3://") }
+
+// blobOpener is a store that streams a blob without its sidecar, with
+// its length (*store.Objects).
+type blobOpener interface {
+	OpenBlob(ctx context.Context, id store.ID) (io.ReadCloser, int64, error)
+}
+
+// openBlobOf streams id's blob of the store v with its length: a folder's
+// *os.File (seekable, as the viewer and the thumbnail decoder like), or a
+// bucket's object stream.
+func openBlobOf(ctx context.Context, v storeView, id store.ID) (io.ReadCloser, int64, error) {
+	if f, ok := v.(store.Face); ok {
+		if st, ok := store.FolderOf(f); ok {
+			file, err := st.OpenBlob(id)
+			if err != nil {
+				return nil, 0, err
+			}
+			fi, err := file.Stat()
+			if err != nil {
+				file.Close()
+				return nil, 0, err
+			}
+			return file, fi.Size(), nil
+		}
+	}
+	if o, ok := v.(blobOpener); ok {
+		return o.OpenBlob(ctx, id)
+	}
+	// Any other store: its Open, which reads the metadata too.
+	r, m, err := v.Open(ctx, id)
+	return r, int64(m.ByteLen), err
+}
+
+// sizedReader is a blob stream that tells its length, so the thumbnail
+// decoder can check an image's header against it as it does a file's.
+type sizedReader struct {
+	io.ReadCloser
+	n int64
+}
+
+func (r sizedReader) Size() int64 { return r.n }
+
+// openBucket opens the bucket at url in the background (the first request
+// may take a while, or time out) and shows it once it answers.
+func (b *Browser) openBucket(url string) {
+	gen := b.storeGen
+	b.storeURL = url
+	b.loading, b.loadNote = true, "connecting to "+url+"…"
+	flag := b.cfg.Sessions
+	go func() {
+		obj, warn, err := connectBucket(url, flag)
+		b.q.post(func() {
+			if gen != b.storeGen {
+				obj = nil
+				return
+			}
+			b.loading, b.loadNote = false, ""
+			if err != nil {
+				b.showWelcome(url, fmt.Sprintf("The bucket %s cannot be opened: %v.", url, err), false)
+				return
+			}
+			b.opened(obj, nil, url, warn)
+		})
+	}()
+	b.showWelcome(url, "Connecting to "+url+"…", false)
+}
+
+// bucketConnectTimeout bounds the first request to a bucket's server.
+const bucketConnectTimeout = 30 * time.Second
+
+// connectBucket opens the store at url as the sessions at flag describe it
+// (else those Locate finds with no store folder to go by); a store whose
+// sessions could not be read comes back with the error as a warning.
+func connectBucket(url, flag string) (*store.Objects, error, error) {
+	var opt store.Options
+	var warn error
+	if src, err := sessions.Locate(flag, ""); err != nil {
+		warn = err
+	} else {
+		opt, warn = sessions.StoreOptions(src)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bucketConnectTimeout)
+	defer cancel()
+	obj, err := s3store.Open(ctx, url, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return obj, warn, nil
+}
+
+// listRemote lists a store that has no prefix folders to read one by one
+// (a bucket) with its Scan, reporting how far it got every loadBatchEvery
+// and everything once it is done. Its findings go to the Health view,
+// which scans for itself.
+func listRemote(ctx context.Context, v storeView, report func(loadProgress)) {
+	var (
+		mu          sync.Mutex
+		done, total int
+		last        time.Time
+	)
+	res, err := v.Scan(ctx, store.ScanOptions{Progress: func(d, t int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d > done {
+			done, total = d, t
+		}
+		if now := time.Now(); now.Sub(last) >= loadBatchEvery {
+			last = now
+			report(loadProgress{done: done, total: total})
+		}
+	}})
+	if ctx.Err() != nil {
+		return // a newer listing or another store replaced this one
+	}
+	if err != nil {
+		report(loadProgress{finished: true, err: fmt.Errorf("cannot list %s: %w", v.Where(), err)})
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	report(loadProgress{found: res.Attachments, done: total, total: total, finished: true})
+}
+
+// errNotHere says a feature needs what only a folder store has.
+func errNotHere(what, why string) error {
+	return errors.New(what + " is not available for a bucket: " + why)
+}
+
+// faceOf is the store v as a whole store.Face, for what changes it: a
+// folder always is one; a bucket is once store.Objects writes.
+func faceOf(v storeView) (store.Face, error) {
+	if f, ok := v.(store.Face); ok {
+		return f, nil
+	}
+	return nil, fmt.Errorf("%s can only be read by this build of lashview", v.Where())
+}
