@@ -122,7 +122,7 @@ func (r *relabeler) save() {
 	st := r.host.current()
 	r.host.background(func(ctx context.Context) func() {
 		var sc store.Sidecar
-		f, err := faceOf(st)
+		f, err := can[labeler](st, "change labels")
 		if err == nil {
 			sc, err = f.SetLabel(ctx, id, label)
 		}

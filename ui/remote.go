@@ -162,11 +162,51 @@ func errNotHere(what, why string) error {
 	return errors.New(what + " is not available for a bucket: " + why)
 }
 
-// faceOf is the store v as a whole store.Face, for what changes it: a
-// folder always is one; a bucket is once store.Objects writes.
-func faceOf(v storeView) (store.Face, error) {
-	if f, ok := v.(store.Face); ok {
-		return f, nil
+// What changes a store. A folder (store.Face) does all of it; a bucket
+// (*store.Objects) does what its backend has so far. Each feature asks for
+// the one it needs (can).
+type (
+	labeler interface {
+		SetLabel(ctx context.Context, id store.ID, label string) (store.Sidecar, error)
 	}
-	return nil, fmt.Errorf("%s can only be read by this build of lashview", v.Where())
+	filePutter interface {
+		PutFile(ctx context.Context, path string, opt store.PutFileOptions) (store.Sidecar, *store.Attachment, error)
+	}
+	trasher interface {
+		Trash(ctx context.Context, ids []store.ID, opt store.TrashOptions) (*store.Batch, error)
+		Restore(ctx context.Context, ids []store.ID, opt store.TrashOptions) (*store.RestoreReport, error)
+	}
+	verifier interface {
+		Verify(ctx context.Context, opt store.VerifyOptions) (*store.VerifyReport, error)
+	}
+	doctorer interface {
+		Doctor(ctx context.Context, opt store.DoctorOptions) (*store.DoctorReport, error)
+	}
+)
+
+// can is the store v as the changer T, or an error saying it is not one.
+func can[T any](v storeView, what string) (T, error) {
+	if c, ok := v.(T); ok {
+		return c, nil
+	}
+	var zero T
+	return zero, fmt.Errorf("%s cannot %s", v.Where(), what)
+}
+
+// isBucket says the store v is not a folder.
+func isBucket(v storeView) bool {
+	if f, ok := v.(store.Face); ok {
+		_, folder := store.FolderOf(f)
+		return !folder
+	}
+	return v != nil
+}
+
+// trashName is where the open store's deleted attachments go, for a
+// sentence: the desktop Trash, or the bucket's trash area.
+func (b *Browser) trashName() string {
+	if b.st == nil && b.face != nil {
+		return "the bucket's trash area"
+	}
+	return "the Trash"
 }
