@@ -107,7 +107,22 @@ func (s *Store) Verify(ctx context.Context, opt VerifyOptions) (*VerifyReport, e
 			return nil, err
 		}
 	}
-	v := newVerifier(s, opt)
+	return newVerifier(s.openBlobFile, opt).run(ctx, res, start)
+}
+
+// openBlobFile opens the id's blob file for a check, never through a link.
+func (s *Store) openBlobFile(_ context.Context, id ID) (io.ReadSeekCloser, string, error) {
+	path := s.layout.Blob(id)
+	f, err := openNoFollow(path)
+	if err != nil {
+		return nil, path, cause(err)
+	}
+	return f, path, nil
+}
+
+// run checks the blob of every attachment of res that has one (Verify's
+// body, whatever holds the store).
+func (v *verifier) run(ctx context.Context, res *ScanResult, start time.Time) (*VerifyReport, error) {
 	rep := &VerifyReport{}
 	var jobs []Attachment
 	for _, a := range res.Attachments {
@@ -160,7 +175,7 @@ func (s *Store) VerifyAttachment(ctx context.Context, a Attachment, maxPixels in
 	if a.Status == StatusSymlink {
 		return VerifyResult{ID: a.ID, Status: VerifySymlink, Detail: a.Detail}
 	}
-	v := newVerifier(s, VerifyOptions{MaxPixels: maxPixels, Workers: 1})
+	v := newVerifier(s.openBlobFile, VerifyOptions{MaxPixels: maxPixels, Workers: 1})
 	return v.check(ctx, a, make([]byte, hashChunk))
 }
 
@@ -169,7 +184,9 @@ const hashChunk = 1 << 20
 
 // verifier holds one Verify's shared state.
 type verifier struct {
-	s          *Store
+	// open opens an attachment's blob for reading from its start (Seek
+	// to the start reads it again) and names it for a person.
+	open       func(ctx context.Context, id ID) (io.ReadSeekCloser, string, error)
 	workers    int
 	maxPixels  int64
 	progress   func(VerifyProgress)
@@ -180,8 +197,8 @@ type verifier struct {
 	pixels     *imgfmt.Budget // bounds the pixels being decoded at once, so workers never hold more than one cap's worth
 }
 
-func newVerifier(s *Store, opt VerifyOptions) *verifier {
-	v := &verifier{s: s, workers: opt.Workers, maxPixels: opt.MaxPixels, progress: opt.Progress}
+func newVerifier(open func(ctx context.Context, id ID) (io.ReadSeekCloser, string, error), opt VerifyOptions) *verifier {
+	v := &verifier{open: open, workers: opt.Workers, maxPixels: opt.MaxPixels, progress: opt.Progress}
 	if v.workers <= 0 {
 		v.workers = runtime.GOMAXPROCS(0)
 	}
@@ -239,10 +256,9 @@ func (v *verifier) check(ctx context.Context, a Attachment, buf []byte) VerifyRe
 	if a.Status == StatusOK && a.Meta != nil {
 		r.Declared = a.Meta.MediaType
 	}
-	path := v.s.layout.Blob(a.ID)
-	f, err := openNoFollow(path)
+	f, path, err := v.open(ctx, a.ID)
 	if err != nil {
-		r.Status, r.Detail = VerifyUnreadable, fmt.Sprintf("open %s: %v", path, cause(err))
+		r.Status, r.Detail = VerifyUnreadable, fmt.Sprintf("open %s: %v", path, err)
 		return r
 	}
 	defer f.Close()
