@@ -17,6 +17,23 @@ import (
 // danglingExplain is the Health view's sentence about dangling references.
 const danglingExplain = "A lash session holds an attachment whose blob is not in the store: that session will fail to show it. When lashview moved the blob to its Trash, it can be brought back."
 
+// trashedOf are the ids whose blob of the store v lies in its trash: the
+// desktop Trash of can for a folder (trashedBlobs), the trash area of a
+// bucket.
+func trashedOf(ctx context.Context, v storeView, can *store.TrashCan) (map[store.ID]bool, error) {
+	if o, ok := v.(interface {
+		TrashedIDs(ctx context.Context) (map[store.ID]bool, error)
+	}); ok {
+		return o.TrashedIDs(ctx)
+	}
+	if f, ok := v.(store.Face); ok {
+		if st, ok := store.FolderOf(f); ok {
+			return trashedBlobs(can, st)
+		}
+	}
+	return nil, nil
+}
+
 // trashedBlobs are the ids whose blob of the store st lies in the Trash
 // of can (nil: the default), by its journal, not yet restored.
 func trashedBlobs(can *store.TrashCan, st *store.Store) (map[store.ID]bool, error) {
@@ -110,13 +127,17 @@ func (h *healthView) restore(id store.ID) {
 	}
 	ctx := h.begin("Restoring "+id.Short()+" from the Trash…", false)
 	b := h.e.b
-	st, can := h.st, b.cfg.Trash
+	st, tc := h.st, b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: can})
+		var rep *store.RestoreReport
+		t, err := can[trasher](st, "bring attachments back")
+		if err == nil {
+			rep, err = t.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: tc})
+		}
 		return func() {
 			h.end()
 			msg := restoreProblems(rep, err)
-			if st == b.st {
+			if st == b.face {
 				h.e.showIDs([]store.ID{id}, nil)
 			}
 			if msg != "" {

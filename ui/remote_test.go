@@ -1,6 +1,12 @@
 package ui
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,9 +15,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"lashview/internal/s3test"
 	"lashview/internal/storecases"
+	"lashview/store"
+	"lashview/store/s3store"
 	"lashview/thumbs"
 )
 
@@ -20,17 +30,16 @@ import (
 // none named), the real bucket services and a thumbnail cache in a temp
 // folder.
 func newBucketHarness(t *testing.T, url, sess string) *harness {
-	return newPolledHarness(t, url, sess, 0)
+	return newPolledHarness(t, url, sess, 0, t.TempDir())
 }
 
 // newPolledHarness is newBucketHarness polling every pollEvery (0: the
-// default).
-func newPolledHarness(t *testing.T, url, sess string, pollEvery time.Duration) *harness {
+// default), with its thumbnail cache in thumbDir.
+func newPolledHarness(t *testing.T, url, sess string, pollEvery time.Duration, thumbDir string) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	h := &harness{t: t, w: w, loop: &uiLoop{}, live: &fakeLive{}, dir: url}
-	thumbDir := t.TempDir()
 	t.Setenv("LASH_HOME", t.TempDir()) // no sessions of the developer's own
 	t.Setenv("LASH_POSTGRES_DATABASE_URL", "")
 	cfg := Config{
@@ -99,33 +108,198 @@ func TestBucketThumbnails(t *testing.T) {
 	dir, newest := cleanStore(t)
 	bucket := srv.Bucket(t)
 	s3test.Upload(t, srv.Client(t), bucket, "p", dir)
-	h := newBucketHarness(t, "s3://"+bucket+"/p", "")
-	h.loaded()
-	if n := h.b.cat.total(); n != len(newest) {
-		t.Fatalf("the window lists %d attachments, want %d", n, len(newest))
-	}
-	h.b.click(newest[0], 0)
-	h.settle(func() bool {
-		if len(h.b.cellByID) == 0 {
-			return false
+	thumbDir := t.TempDir()
+	var made int64
+	for round := range 2 {
+		h := newPolledHarness(t, "s3://"+bucket+"/p", "", 0, thumbDir)
+		h.loaded()
+		if n := h.b.cat.total(); n != len(newest) {
+			t.Fatalf("the window lists %d attachments, want %d", n, len(newest))
 		}
-		for id, c := range h.b.cellByID {
-			if c != nil && c.id == id && c.img.Image == nil && !c.broken.Visible() {
+		h.b.click(newest[0], 0)
+		h.settle(func() bool {
+			if len(h.b.cellByID) == 0 {
 				return false
 			}
+			for id, c := range h.b.cellByID {
+				if c != nil && c.id == id && c.img.Image == nil && !c.broken.Visible() {
+					return false
+				}
+			}
+			return h.b.details.preview.Image != nil
+		})
+		shown := 0
+		for id, c := range h.b.cellByID {
+			if c != nil && c.id == id && c.img.Image != nil {
+				shown++
+			}
 		}
-		return h.b.details.preview.Image != nil
+		if shown == 0 {
+			t.Errorf("round %d: no cell shows a thumbnail", round)
+		}
+		if p := h.b.details.fields["Path"].Text; !strings.HasPrefix(p, "s3://"+bucket+"/p/sha256/") {
+			t.Errorf("the details name the blob %q", p)
+		}
+		st := h.b.thumbs.(cancelThumbs).Stats()
+		switch round {
+		case 0:
+			made = st.Generated
+			if made == 0 {
+				t.Error("the first window made no thumbnail")
+			}
+		case 1:
+			// The same thumbnails again: all from the disk cache, no blob
+			// fetched.
+			if st.Decodes != 0 || st.DiskHits < made {
+				t.Errorf("the second window fetched %d blobs and read %d thumbnails from disk, want 0 and %d", st.Decodes, st.DiskHits, made)
+			}
+		}
+		h.b.Close()
+	}
+}
+
+// bucketSnapshot is every object under prefix/sha256/ of the bucket, by
+// key, with a hash of its bytes.
+func bucketSnapshot(t *testing.T, c *minio.Client, bucket, prefix string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for o := range c.ListObjects(context.Background(), bucket, minio.ListObjectsOptions{Prefix: prefix + "/sha256/", Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		r, err := c.GetObject(context.Background(), bucket, o.Key, minio.GetObjectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		out[o.Key] = hex.EncodeToString(sum[:])
+	}
+	return out
+}
+
+// Delete in the window moves the attachments into the bucket's trash
+// area, and Undo brings back exactly the bytes; a relabel rewrites the
+// sidecar object as lash writes it.
+func TestBucketTrashUndoRelabel(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.SetEnv(t)
+	client := srv.Client(t)
+	dir, newest := cleanStore(t)
+	bucket := srv.Bucket(t)
+	s3test.Upload(t, client, bucket, "p", dir)
+	before := bucketSnapshot(t, client, bucket, "p")
+	h := newBucketHarness(t, "s3://"+bucket+"/p", "")
+	h.loaded()
+
+	h.b.click(newest[1], 0)
+	h.b.click(newest[2], fyne.KeyModifierShift)
+	h.b.gridKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if msg := overlayText(h.w); !strings.Contains(msg, "to the bucket's trash area (s3://"+bucket+"/p/.lashview-trash/)?") {
+		t.Fatalf("the confirmation says:\n%s", msg)
+	}
+	tapOverlayButton(t, h.w, "Move to Trash")
+	h.settle(func() bool { return !h.b.ed.busy })
+	after := bucketSnapshot(t, client, bucket, "p")
+	for _, id := range newest[1:3] {
+		if _, ok := after["p/"+store.BlobKey(id)]; ok {
+			t.Errorf("%s is still in the bucket", id.Short())
+		}
+		if _, ok := h.b.cat.get(id); ok {
+			t.Errorf("%s is still in the grid", id.Short())
+		}
+	}
+	if len(after) != len(before)-4 {
+		t.Errorf("%d objects after the delete, want %d", len(after), len(before)-4)
+	}
+	if !strings.Contains(h.b.ed.undoText.Text, "Moved 2 attachments") || !strings.Contains(h.b.ed.undoText.Text, "the bucket's trash area") {
+		t.Errorf("banner %q", h.b.ed.undoText.Text)
+	}
+	test.Tap(h.b.ed.undoBtn)
+	h.settle(func() bool { return !h.b.ed.busy })
+	sameFiles(t, "after Undo", bucketSnapshot(t, client, bucket, "p"), before)
+	for _, id := range newest[1:3] {
+		if !h.b.sel.has(id) {
+			t.Errorf("%s is not in the grid, selected, after Undo", id.Short())
+		}
+	}
+
+	// Relabel: the sidecar object becomes what lash writes.
+	id := newest[0]
+	obj, err := s3store.OpenWith(t.Context(), bucket, "p", s3store.Config{Endpoint: srv.Endpoint, Region: s3test.Region,
+		Creds: credentials.NewStaticV4(s3test.AccessKey, s3test.SecretKey, "")}, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := obj.Meta(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.b.click(id, 0)
+	r := h.b.ed.relabel
+	test.Tap(r.editBtn)
+	r.entry.SetText("On the bucket")
+	r.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.settle(func() bool { return !h.b.ed.busy })
+	label := "On the bucket"
+	want := store.Sidecar{ID: old.ID, MediaType: old.MediaType, ByteLen: old.ByteLen, Width: old.Width, Height: old.Height, Label: &label}.Encode()
+	h.settle(func() bool {
+		m, err := obj.Meta(t.Context(), id)
+		return err == nil && bytes.Equal(m.Encode(), want)
 	})
-	shown := 0
-	for id, c := range h.b.cellByID {
-		if c != nil && c.id == id && c.img.Image != nil {
-			shown++
-		}
+	if c := h.b.cellByID[id]; c == nil || c.label.Text != label {
+		t.Error("the grid cell does not show the new label")
 	}
-	if shown == 0 {
-		t.Error("no cell shows a thumbnail")
+}
+
+// A put by another client shows in the window after a poll, and the
+// status bar says the view is kept live by polling and how fresh it is.
+func TestBucketPolls(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.SetEnv(t)
+	client := srv.Client(t)
+	dir, newest := cleanStore(t)
+	// The bucket starts without the newest attachment; "another client"
+	// puts it later.
+	late := t.TempDir()
+	lay := store.New(dir).Layout()
+	for _, p := range []string{lay.Blob(newest[0]), lay.Sidecar(newest[0])} {
+		rel, _ := filepath.Rel(dir, p)
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(late, rel)), 0o755))
+		must(t, os.Rename(p, filepath.Join(late, rel)))
 	}
-	if p := h.b.details.fields["Path"].Text; !strings.HasPrefix(p, "s3://"+bucket+"/p/sha256/") {
-		t.Errorf("the details name the blob %q", p)
+	bucket := srv.Bucket(t)
+	s3test.Upload(t, client, bucket, "p", dir)
+	h := newPolledHarness(t, "s3://"+bucket+"/p", "", 200*time.Millisecond, t.TempDir())
+	h.loaded()
+	if n := h.b.cat.total(); n != len(newest)-1 {
+		t.Fatalf("the window lists %d attachments, want %d", n, len(newest)-1)
+	}
+	h.settle(func() bool { return h.b.live.Kind == LivePolling })
+	if s := h.b.liveL.Text; !strings.Contains(s, "polling every 0.2 s") || !strings.Contains(s, "checked") {
+		t.Errorf("the status bar says %q of how the view is kept live", s)
+	}
+	if s := h.b.statusL.Text; !strings.Contains(s, "s3://"+bucket+"/p") {
+		t.Errorf("the status bar %q does not name the bucket", s)
+	}
+	s3test.Upload(t, client, bucket, "p", late)
+	h.settle(func() bool { _, ok := h.b.cat.get(newest[0]); return ok })
+	a, _ := h.b.cat.get(newest[0])
+	if a.Status != store.StatusOK {
+		t.Errorf("the new attachment is %s", a.Status)
+	}
+	if _, fresh := h.b.fresh[newest[0]]; !fresh {
+		t.Error("the new attachment is not highlighted as new")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -140,7 +140,7 @@ func (r *refView) apply(src sessions.Source, ix *sessions.Index, missing bool, e
 	if h := b.ed.health; h != nil && h.report != nil && !h.busy() {
 		h.show() // dangling references are the index's
 	}
-	if c := r.cleanup; c != nil && c.st == b.st {
+	if c := r.cleanup; c != nil && c.st == b.face {
 		c.compute()
 	}
 }
