@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -108,13 +109,7 @@ const bucketConnectTimeout = 30 * time.Second
 // (else those Locate finds with no store folder to go by); a store whose
 // sessions could not be read comes back with the error as a warning.
 func connectBucket(url, flag string) (*store.Objects, error, error) {
-	var opt store.Options
-	var warn error
-	if src, err := sessions.Locate(flag, ""); err != nil {
-		warn = err
-	} else {
-		opt, warn = sessions.StoreOptions(src)
-	}
+	opt, warn := sessions.StoreOptions(bucketSessions(flag))
 	ctx, cancel := context.WithTimeout(context.Background(), bucketConnectTimeout)
 	defer cancel()
 	obj, err := s3store.Open(ctx, url, opt)
@@ -122,6 +117,19 @@ func connectBucket(url, flag string) (*store.Objects, error, error) {
 		return nil, nil, err
 	}
 	return obj, warn, nil
+}
+
+// bucketSessions is where the sessions of a bucket store are, as the
+// command line finds them: --sessions, else $LASH_POSTGRES_DATABASE_URL
+// (lash on servers keeps its sessions in PostgreSQL), else none: a bucket
+// has no sessions folder beside it.
+func bucketSessions(flag string) sessions.Source {
+	if flag != "" || os.Getenv("LASH_POSTGRES_DATABASE_URL") != "" {
+		if src, err := sessions.Locate(flag, ""); err == nil {
+			return src
+		}
+	}
+	return sessions.Source{}
 }
 
 // listRemote lists a store that has no prefix folders to read one by one

@@ -81,8 +81,12 @@ func (r *refView) load() {
 	r.loading = true
 	r.summary.SetText(r.numbers())
 	ctx, flag, root := b.storeCtx, b.cfg.Sessions, ""
-	if b.st != nil { // a bucket has no folder for its sessions to be beside
+	bucketSrc := sessions.Source{}
+	if b.st != nil {
 		root = b.st.Root()
+	} else if bucketSrc = bucketSessions(flag); bucketSrc == (sessions.Source{}) {
+		r.apply(bucketSrc, nil, true, nil) // none named (note says so)
+		return
 	}
 	// Reading 200 session databases takes both cores for a moment: let the
 	// first screen of thumbnails have them first.
@@ -97,6 +101,9 @@ func (r *refView) load() {
 			}
 		}
 		src, err := sessions.Locate(flag, root)
+		if root == "" {
+			src, err = bucketSrc, nil
+		}
 		var ix *sessions.Index
 		if err == nil {
 			ix, err = sessions.Open(ctx, src)
@@ -168,6 +175,8 @@ func (r *refView) note() string {
 	switch {
 	case r.loading:
 		return "reading lash's sessions…"
+	case r.missing && r.src == (sessions.Source{}):
+		return "no lash sessions named (a bucket has none beside it: --sessions postgres://…)"
 	case r.missing:
 		return "no lash sessions at " + tildePath(r.src.String())
 	case r.err != nil:
