@@ -25,6 +25,7 @@ const (
 	FixMove           FixKind = "move"            // move it into its prefix folder
 	FixWriteSidecar   FixKind = "write_sidecar"   // write the missing sidecar from the bytes
 	FixReplaceSidecar FixKind = "replace_sidecar" // trash the sidecar, write one from the bytes, keeping a readable label
+	FixAbortUpload    FixKind = "abort_upload"    // a bucket's unfinished multipart upload: abort it (its parts were never an object)
 )
 
 // Changes reports whether the fix changes the store.
@@ -49,6 +50,9 @@ type Problem struct {
 	Fixed   bool
 	Outcome string
 	Err     error
+
+	// upload is the unfinished multipart upload a bucket's problem is.
+	upload *Upload
 }
 
 // DoctorOptions tune Doctor.
@@ -216,18 +220,29 @@ func (d *doctor) misplacedTarget(rel string) (ID, bool, string) {
 
 // planFinding proposes the fix for a stray path.
 func (d *doctor) planFinding(f Finding) Problem {
+	if f.Kind != FindingMisplaced {
+		return planStray(f, d.now, d.opt.MinTempAge)
+	}
+	p := Problem{Path: f.Path, Kind: string(f.Kind), Detail: f.Detail, Fix: FixNone}
+	id, isSide, target := d.misplacedTarget(f.Path)
+	p.ID = id
+	p.Fix, p.FixDetail = d.planMove(d.abs(f.Path), id, isSide, target)
+	return p
+}
+
+// planStray proposes the fix for a stray path that is not a misplaced
+// attachment file, whatever holds the store: old temp litter, a thing in
+// the place of an attachment's file and a per-session tree go to the
+// Trash; other foreign paths and links are a person's to decide.
+func planStray(f Finding, now time.Time, minTempAge time.Duration) Problem {
 	p := Problem{Path: f.Path, Kind: string(f.Kind), Detail: f.Detail, Fix: FixNone}
 	switch f.Kind {
 	case FindingTempLitter:
-		if age := d.now.Sub(f.ModTime); age < d.opt.MinTempAge {
+		if age := now.Sub(f.ModTime); age < minTempAge {
 			p.Fix, p.FixDetail = FixLeaveYoung, fmt.Sprintf("too young, left alone: %s old, a writer may still be at work", age.Round(time.Second))
 		} else {
 			p.Fix, p.FixDetail = FixTrash, "move it to the Trash"
 		}
-	case FindingMisplaced:
-		id, isSide, target := d.misplacedTarget(f.Path)
-		p.ID = id
-		p.Fix, p.FixDetail = d.planMove(d.abs(f.Path), id, isSide, target)
 	case FindingForeign:
 		if id := blockerID(f); id != "" {
 			p.ID = id
@@ -243,36 +258,61 @@ func (d *doctor) planFinding(f Finding) Problem {
 	return p
 }
 
-// planMove decides what to do with a misplaced file at path.
-func (d *doctor) planMove(path string, id ID, isSide bool, target string) (FixKind, string) {
-	where := d.rel(filepath.Dir(target)) + "/"
-	if isSide && d.s.Writes() == GenBlobOnly {
-		return FixTrash, blobOnlySidecar
-	}
-	if isSide {
-		m, err := decodeSidecarFile(path)
-		if err != nil || m.ID != string(id) {
-			return FixTrash, "not a sidecar lash reads for this id: move it to the Trash"
-		}
-	} else {
-		got, _, err := HashFile(path)
-		if err != nil {
-			return FixNone, "cannot be read: " + cause(err).Error()
-		}
-		if got != id {
-			return FixTrashCorrupt, "the bytes do not hash to the name (corrupt): move it to the Trash"
-		}
-	}
-	fi, err := os.Lstat(target)
+// misplacedFacts is what was found of a misplaced attachment file and of
+// the place it belongs.
+type misplacedFacts struct {
+	isSide, blobOnly bool
+	// sideBad: a sidecar lash does not read for the id.
+	sideBad bool
+	// readErr: the blob could not be read; corrupt: it hashes to another id.
+	readErr error
+	corrupt bool
+	// what is in the file's own place
+	targetExists, targetLink, targetHealthy bool
+}
+
+// planMisplaced decides what to do with a misplaced file from the facts,
+// whatever holds the store; where is its own prefix folder.
+func planMisplaced(where string, f misplacedFacts) (FixKind, string) {
 	switch {
-	case err != nil:
+	case f.isSide && f.blobOnly:
+		return FixTrash, blobOnlySidecar
+	case f.isSide && f.sideBad:
+		return FixTrash, "not a sidecar lash reads for this id: move it to the Trash"
+	case !f.isSide && f.readErr != nil:
+		return FixNone, "cannot be read: " + f.readErr.Error()
+	case !f.isSide && f.corrupt:
+		return FixTrashCorrupt, "the bytes do not hash to the name (corrupt): move it to the Trash"
+	case !f.targetExists:
 		return FixMove, "move it into " + where
-	case fi.Mode()&fs.ModeSymlink != 0:
+	case f.targetLink:
 		return FixNone, "its place in " + where + " is a symbolic link: a person decides"
-	case d.healthyTarget(target, id, isSide):
+	case f.targetHealthy:
 		return FixTrash, "a healthy copy is already in " + where + ": move this one to the Trash"
 	}
 	return FixMove, "move what is in its place in " + where + " to the Trash, and move it there"
+}
+
+// planMove decides what to do with a misplaced file at path.
+func (d *doctor) planMove(path string, id ID, isSide bool, target string) (FixKind, string) {
+	f := misplacedFacts{isSide: isSide, blobOnly: d.s.Writes() == GenBlobOnly}
+	switch {
+	case isSide && !f.blobOnly:
+		m, err := decodeSidecarFile(path)
+		f.sideBad = err != nil || m.ID != string(id)
+	case !isSide:
+		got, _, err := HashFile(path)
+		if err != nil {
+			f.readErr = cause(err)
+		}
+		f.corrupt = err == nil && got != id
+	}
+	if fi, err := os.Lstat(target); err == nil {
+		f.targetExists = true
+		f.targetLink = fi.Mode()&fs.ModeSymlink != 0
+		f.targetHealthy = !f.targetLink && d.healthyTarget(target, id, isSide)
+	}
+	return planMisplaced(d.rel(filepath.Dir(target))+"/", f)
 }
 
 // healthyTarget reports whether the file at an attachment's own path is
@@ -314,6 +354,13 @@ func (d *doctor) planAttachment(a Attachment) Problem {
 // unreadable or disagrees.
 func (d *doctor) planFromBytes(id ID, st Status) (FixKind, string) {
 	_, err := d.s.MetaFromBlob(id)
+	return fixFromBytes(err, st, func() *string { return d.s.readableLabel(id) })
+}
+
+// fixFromBytes is the repair of a blob whose sidecar is missing (st
+// StatusMissingMeta), unreadable or disagrees, from what describing its
+// bytes (MetaFromBlob) gave; label reads the label to keep.
+func fixFromBytes(err error, st Status, label func() *string) (FixKind, string) {
 	switch {
 	case errors.Is(err, ErrCorrupt):
 		return FixTrashCorrupt, "the bytes do not hash to the name (corrupt, not repairable): move blob and sidecar to the Trash"
@@ -324,7 +371,7 @@ func (d *doctor) planFromBytes(id ID, st Status) (FixKind, string) {
 	case st == StatusMissingMeta:
 		return FixWriteSidecar, "write the sidecar from the bytes"
 	}
-	if l := d.s.readableLabel(id); l != nil {
+	if l := label(); l != nil {
 		return FixReplaceSidecar, fmt.Sprintf("move the sidecar to the Trash and write one from the bytes, keeping the label %q", *l)
 	}
 	return FixReplaceSidecar, "move the sidecar to the Trash and write one from the bytes (no label could be read)"

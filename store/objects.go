@@ -601,3 +601,5 @@ func (s *Objects) Get(ctx context.Context, id ID) ([]byte, Sidecar, error) {
 	}
 	return data, m, nil
 }
+
+var _ Face = (*Objects)(nil)

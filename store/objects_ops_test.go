@@ -658,3 +658,160 @@ func TestObjectsVerify(t *testing.T) {
 		}
 	})
 }
+
+// problem finds the doctor's problem at key.
+func problem(rep *store.DoctorReport, key string) (store.Problem, bool) {
+	for _, p := range rep.Problems {
+		if p.Path == key {
+			return p, true
+		}
+	}
+	return store.Problem{}, false
+}
+
+func TestObjectsDoctor(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r rig) {
+		ctx := t.Context()
+		s := r.fresh(t, store.Options{})
+		_, ok := putPair(t, s, 1, "fine")
+		// A blob without its sidecar.
+		bare := pngOf(t, 2, 2, 2)
+		putKey(t, s, store.BlobKey(idOf(bare)), bare)
+		// A blob right in sha256/ (misplaced), with no sidecar.
+		lost := pngOf(t, 2, 2, 3)
+		putKey(t, s, "sha256/"+string(idOf(lost)), lost)
+		// A sidecar lash cannot decode, with a label still readable.
+		_, bad := putPair(t, s, 4, "keep me")
+		putKey(t, s, store.SidecarKey(bad), []byte(`{"label": "keep me", "media_type": 7}`))
+		// A sidecar without blob; a corrupt blob without sidecar.
+		orphan := idOf([]byte("orphan"))
+		putKey(t, s, store.SidecarKey(orphan), []byte(`{"id":"`+string(orphan)+`"}`))
+		corrupt := idOf([]byte("corrupt"))
+		putKey(t, s, store.BlobKey(corrupt), pngOf(t, 2, 2, 5))
+		// Temp litter, a foreign key, a per-session tree.
+		tmp := store.BlobKey(ok) + ".staging.1.1.tmp"
+		putKey(t, s, tmp, []byte("half"))
+		foreign := "sha256/ab/README.txt"
+		putKey(t, s, foreign, []byte("notes"))
+		tree := "sessions/" + strings.Repeat("c", 64)
+		putKey(t, s, tree+"/sha256/ab/"+strings.Repeat("ab", 32), []byte("old"))
+
+		// Report only: nothing changes.
+		before := keys(t, s, "")
+		rep, err := s.Doctor(ctx, store.DoctorOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]store.FixKind{
+			store.BlobKey(idOf(bare)):      store.FixWriteSidecar,
+			"sha256/" + string(idOf(lost)): store.FixMove,
+			store.SidecarKey(bad):          store.FixReplaceSidecar,
+			store.SidecarKey(orphan):       store.FixTrash,
+			store.BlobKey(corrupt):         store.FixTrashCorrupt,
+			tmp:                            store.FixLeaveYoung,
+			foreign:                        store.FixNone,
+			tree:                           store.FixTrash,
+		}
+		for key, fix := range want {
+			if p, found := problem(rep, key); !found || p.Fix != fix {
+				t.Errorf("%s: %+v, want fix %s", key, p, fix)
+			}
+		}
+		if len(rep.Problems) != len(want) {
+			t.Errorf("%d problems, want %d: %+v", len(rep.Problems), len(want), rep.Problems)
+		}
+		if after := keys(t, s, ""); strings.Join(after, "\n") != strings.Join(before, "\n") {
+			t.Errorf("a report changed the store:\n%v\n%v", before, after)
+		}
+
+		// Fix everything (temps of any age).
+		rep, err = s.Doctor(ctx, store.DoctorOptions{Fix: true, MinTempAge: time.Nanosecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Batch == nil || rep.Failed() {
+			t.Fatalf("fix: batch %v, problems %+v", rep.Batch, rep.Problems)
+		}
+		for _, k := range []string{tmp, store.SidecarKey(orphan), store.BlobKey(corrupt), "sha256/" + string(idOf(lost)), tree + "/sha256/ab/" + strings.Repeat("ab", 32)} {
+			if hasKey(t, s, k) {
+				t.Errorf("%s is still there", k)
+			}
+		}
+		if !hasKey(t, s, foreign) {
+			t.Error("a foreign key was removed; doctor only reports those")
+		}
+		for _, id := range []store.ID{idOf(bare), idOf(lost), bad, ok} {
+			if a, found := attachment(t, s, id); !found || a.Status != store.StatusOK {
+				t.Errorf("%s after the fix: %+v", id.Short(), a)
+			}
+		}
+		if a, _ := attachment(t, s, bad); a.Label == nil || *a.Label != "keep me" {
+			t.Errorf("the replaced sidecar lost its label: %+v", a)
+		}
+		if again, err := s.Doctor(ctx, store.DoctorOptions{}); err != nil || len(again.Problems) != 1 {
+			t.Errorf("after the fix: %v %+v", err, again.Problems)
+		}
+		if err := s.Backend().Delete(ctx, foreign); err != nil {
+			t.Fatal(err)
+		}
+		assertLashKeys(t, s)
+
+		// The batch is undone whole: the store is as before the fix.
+		res, err := s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Failed() {
+			t.Fatalf("undo: %+v", res.Items)
+		}
+		putKey(t, s, foreign, []byte("notes"))
+		if after := keys(t, s, ""); strings.Join(filterTrash(after), "\n") != strings.Join(before, "\n") {
+			t.Errorf("undo left\n%v\nwant\n%v", filterTrash(after), before)
+		}
+	})
+}
+
+func filterTrash(ks []string) []string {
+	var out []string
+	for _, k := range ks {
+		if !strings.HasPrefix(k, store.TrashDir) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// TestObjectsDoctorBlobOnly: where newer lash writes, a sidecar goes to
+// the trash area and none is written.
+func TestObjectsDoctorBlobOnly(t *testing.T) {
+	eachBackend(t, func(t *testing.T, r rig) {
+		ctx := t.Context()
+		s := r.fresh(t, store.Options{NewerLash: true})
+		data := pngOf(t, 2, 2, 1)
+		id := idOf(data)
+		putKey(t, s, store.BlobKey(id), data)
+		putKey(t, s, store.SidecarKey(id), []byte("not json"))
+		bare := []byte("%PDF-1.7\n")
+		putKey(t, s, store.BlobKey(idOf(bare)), bare)
+		rep, err := s.Doctor(ctx, store.DoctorOptions{Fix: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, found := problem(rep, store.SidecarKey(id)); !found || p.Fix != store.FixTrash || !p.Fixed {
+			t.Errorf("sidecar in a blob-only store: %+v", p)
+		}
+		if len(rep.Problems) != 1 {
+			t.Errorf("problems %+v", rep.Problems)
+		}
+		assertLashKeys(t, s)
+		// Undo leaves the sidecar in the trash area: lash would delete it.
+		res, err := s.Restore(ctx, nil, store.TrashOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Items) != 1 || res.Items[0].Outcome != store.OutcomeLeftInTrash {
+			t.Errorf("undo: %+v", res.Items)
+		}
+		assertLashKeys(t, s)
+	})
+}

@@ -148,8 +148,22 @@ func (s *Objects) ioErr(ctx context.Context, id ID, key string, err error) error
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return ctx.Err()
 	}
-	return &Error{Kind: ErrIo, ID: id, Path: s.b.Where(key), Err: err}
+	where := s.b.Where(key)
+	if msg, ok := strings.CutPrefix(err.Error(), where+": "); ok {
+		// The backend named the object already: say it once.
+		err = withMessage{err, msg}
+	}
+	return &Error{Kind: ErrIo, ID: id, Path: where, Err: err}
 }
+
+// withMessage is err told in other words (errors.Is and As still see err).
+type withMessage struct {
+	err error
+	msg string
+}
+
+func (w withMessage) Error() string { return w.msg }
+func (w withMessage) Unwrap() error { return w.err }
 
 // touch refreshes the time of the id's blob object.
 func (s *Objects) touch(ctx context.Context, id ID) error {
@@ -210,14 +224,33 @@ func (s *Objects) hashBlob(ctx context.Context, id ID) (ID, int64, error) {
 		return "", 0, err
 	}
 	defer r.Close()
+	c := &countReader{r: r}
+	got, err := hashReader(ctx, c)
+	return got, c.n, err
+
+}
+
+// hashReader is what r's bytes hash to, read to their end.
+func hashReader(ctx context.Context, r io.Reader) (ID, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, &fileReader{ctx: ctx, r: r})
-	if err != nil {
-		return "", n, err
+	if _, err := io.Copy(h, &fileReader{ctx: ctx, r: r}); err != nil {
+		return "", err
 	}
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
-	return IDOf(sum), n, nil
+	return IDOf(sum), nil
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n += int64(k)
+	return k, err
 }
 
 // SetLabel rewrites the id's sidecar with a new label, byte-identical to

@@ -189,5 +189,14 @@ func TestPutCutConnectionLeavesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		noObjects(t, direct)
+		// An upload the cut left unfinished is doctor's litter to abort.
+		if _, err := direct.Doctor(t.Context(), store.DoctorOptions{Fix: true, MinTempAge: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ups, err := direct.Backend().(store.Uploads).Unfinished(t.Context(), "")
+		if err != nil || len(ups) != 0 {
+			t.Errorf("after doctor --fix: %v %+v", err, ups)
+		}
+		noObjects(t, direct)
 	}
 }

@@ -294,9 +294,41 @@ func (b *Backend) Unfinished(ctx context.Context, dir string) ([]store.Upload, e
 		if u.Err != nil {
 			return nil, b.explain(u.Err, "")
 		}
-		ups = append(ups, store.Upload{Key: b.rel(u.Key), ID: u.UploadID, Initiated: u.Initiated, Size: u.Size})
+		up := store.Upload{Key: b.rel(u.Key), ID: u.UploadID, Initiated: u.Initiated, Size: u.Size}
+		if up.Size == 0 {
+			size, err := b.partsSize(ctx, u.Key, u.UploadID)
+			if err != nil {
+				return nil, b.explain(err, up.Key)
+			}
+			up.Size = size
+		}
+		ups = append(ups, up)
 	}
 	return ups, ctx.Err()
+}
+
+// partsSize adds up the sizes of an unfinished upload's parts (the
+// listing of uploads does not say).
+func (b *Backend) partsSize(ctx context.Context, key, uploadID string) (int64, error) {
+	core := minio.Core{Client: b.client}
+	var size int64
+	marker := 0
+	for {
+		res, err := core.ListObjectParts(ctx, b.bucket, key, uploadID, marker, 1000)
+		if err != nil {
+			if isNoSuchKey(err) || minio.ToErrorResponse(err).Code == "NoSuchUpload" {
+				return size, nil // finished or aborted meanwhile
+			}
+			return 0, err
+		}
+		for _, p := range res.ObjectParts {
+			size += p.Size
+		}
+		if !res.IsTruncated || res.NextPartNumberMarker <= marker {
+			return size, nil
+		}
+		marker = res.NextPartNumberMarker
+	}
 }
 
 // Abort discards one unfinished upload.
