@@ -120,6 +120,7 @@ func printHelp(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "The default store is $LASH_HOME/attachments, else ~/.lash/attachments (now: %s).\n", DefaultStore())
+	fmt.Fprintln(w, "--store s3://BUCKET/PREFIX names a store in an S3 bucket, on the server and with the credentials of the AWS_* environment.")
 	fmt.Fprintln(w, "Every command takes --sessions S, where lash's sessions are: a folder or a postgres:// URL (else $LASH_POSTGRES_DATABASE_URL, else the sessions folder beside the store).")
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 failure or problems found, 2 usage error.")
 }

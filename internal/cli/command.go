@@ -11,6 +11,7 @@ import (
 
 	"lashview/sessions"
 	"lashview/store"
+	"lashview/store/s3store"
 )
 
 // commands is every subcommand; help lists them by name. To add one, write
@@ -28,6 +29,7 @@ var commands = []*command{
 	thumbsCommand,
 	refsCommand,
 	gcCommand,
+	emptyTrashCommand,
 }
 
 // command is one subcommand. What every command does before its own work
@@ -101,7 +103,7 @@ func lookup(name string) *command {
 func (cmd *command) exec(args []string, env *Env) int {
 	fs := flag.NewFlagSet("lashview "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	dir := fs.String("store", DefaultStore(), "the store `folder`")
+	dir := fs.String("store", DefaultStore(), "the store: a `folder`, or s3://BUCKET/PREFIX for a bucket")
 	sess := sessionsFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "usage: lashview %s %s\n", cmd.name, cmd.usage)
@@ -136,9 +138,15 @@ func (cmd *command) exec(args []string, env *Env) int {
 			return c.usageError("%s", problem)
 		}
 	}
-	src, err := sessions.Locate(*sess, *dir)
-	if err != nil {
-		return c.fail(err)
+	bucket := s3store.IsURL(*dir)
+	var src sessions.Source
+	if bucket {
+		src = bucketSessions(*sess)
+	} else {
+		var err error
+		if src, err = sessions.Locate(*sess, *dir); err != nil {
+			return c.fail(err)
+		}
 	}
 	c.sessions = src
 	opt, unread := sessions.StoreOptions(src)
@@ -146,6 +154,10 @@ func (cmd *command) exec(args []string, env *Env) int {
 		c.warn(unread)
 	}
 	switch {
+	case bucket:
+		if c.store, ok = openBucket(c, *dir, opt); !ok {
+			return exitProblems
+		}
 	case cmd.makesStore:
 		c.store = store.Folder(store.NewWith(*dir, opt))
 	default:
@@ -156,6 +168,19 @@ func (cmd *command) exec(args []string, env *Env) int {
 		c.store = store.Folder(s)
 	}
 	return act.run(c)
+}
+
+// bucketSessions is where the sessions of a bucket store are: --sessions,
+// else $LASH_POSTGRES_DATABASE_URL (lash's server setup keeps its sessions
+// in PostgreSQL), else none: a bucket has no sessions folder beside it.
+func bucketSessions(flag string) sessions.Source {
+	if flag != "" || os.Getenv("LASH_POSTGRES_DATABASE_URL") != "" {
+		src, err := sessions.Locate(flag, "")
+		if err == nil {
+			return src
+		}
+	}
+	return sessions.Source{}
 }
 
 // noSessions says where no sessions were found, and what to do about it.
@@ -248,6 +273,20 @@ func openStore(c *call, dir string, opt store.Options) (*store.Store, bool) {
 		return s, true
 	}
 	return nil, false
+}
+
+// openBucket returns the bucket store at url (s3://BUCKET/PREFIX), or
+// reports in words why there is none: no such bucket, access denied, the
+// endpoint cannot be reached, clock skew.
+func openBucket(c *call, url string, opt store.Options) (store.Face, bool) {
+	ctx, stop := interruptible()
+	defer stop()
+	objs, err := s3store.Open(ctx, url, opt)
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "lashview %s: cannot open the store at %s: %v\n", c.cmd.name, url, err)
+		return nil, false
+	}
+	return objs, true
 }
 
 // usageError reports a wrong call and returns the usage exit code.

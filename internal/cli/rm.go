@@ -29,10 +29,9 @@ func (c *call) trashArea(trashed string) string {
 	if _, ok := store.FolderOf(c.store); ok {
 		return "the Trash in " + filepath.Dir(filepath.Dir(trashed))
 	}
-	// s3://bucket/prefix/<trash>/<batch>/sha256/ab/<id>: the batch.
-	rest, _ := strings.CutPrefix(trashed, "s3://")
-	batch := path.Dir(path.Dir(path.Dir(rest)))
-	return "the bucket's trash area at s3://" + batch + " (lashview empty-trash empties it)"
+	// <trash area>/<batch>/sha256/ab/<id>, store-relative: the batch.
+	batch := path.Dir(path.Dir(path.Dir(trashed)))
+	return "the bucket's trash area at " + c.store.Where() + "/" + batch + "/ (lashview empty-trash empties it)"
 }
 
 // runRm moves the attachments to the Trash and says what went where; what

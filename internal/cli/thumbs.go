@@ -47,6 +47,13 @@ func thumbOptions(ctx context.Context, f store.Face, dir string) thumbs.Options 
 		return thumbs.Options{Dir: dir, Open: func(id store.ID) (io.ReadCloser, error) { return s.OpenBlob(id) }}
 	}
 	opt := thumbs.Options{Dir: dir, Workers: max(bucketFetches, runtime.GOMAXPROCS(0))}
+	if o, ok := f.(*store.Objects); ok {
+		opt.Open = func(id store.ID) (io.ReadCloser, error) {
+			r, _, err := o.OpenBlob(ctx, id)
+			return r, err
+		}
+		return opt
+	}
 	opt.Open = func(id store.ID) (io.ReadCloser, error) {
 		r, _, err := f.Open(ctx, id)
 		return r, err

@@ -70,6 +70,12 @@ func runWatch(ctx context.Context, c *call, asJSON bool, interval time.Duration)
 		if fw != nil {
 			w, how = fw, "watching "+fw.Root()
 		}
+	} else if objs, ok := c.store.(*store.Objects); ok {
+		var pw *watcher.Poller
+		pw, res, err = watcher.Poll(ctx, objs, watcher.PollOptions{Interval: interval})
+		if pw != nil {
+			w, how = pw, fmt.Sprintf("polling %s every %s", pw.Where(), interval)
+		}
 	} else {
 		err = fmt.Errorf("%s cannot be watched", c.store.Where())
 	}

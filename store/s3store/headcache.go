@@ -466,6 +466,13 @@ func (c *Cached) Copy(ctx context.Context, src, dst string) error {
 	return c.Backend.Copy(ctx, src, dst)
 }
 
+// Touch refreshes the object's time as the Backend does; its ETag is
+// asked for when next listed.
+func (c *Cached) Touch(ctx context.Context, key string) error {
+	c.forget(key)
+	return c.Backend.Touch(ctx, key)
+}
+
 // Close closes the cache's file.
 func (c *Cached) Close() error { return c.heads.close() }
 
