@@ -64,10 +64,11 @@ type Browser struct {
 	q   *uiQueue
 	now func() time.Time
 
-	// The open store and its services; all replaced by Open. face reads
-	// it, whichever backend holds it; st is the same store when it is a
-	// folder (nil for a bucket), for what only a folder has.
-	face     storeView
+	// The open store and its services; all replaced by Open. face is the
+	// store, whichever backend holds it (store.Folder, or a bucket's
+	// *store.Objects); st is the same store when it is a folder (nil for a
+	// bucket), for what only a folder has.
+	face     store.Face
 	st       *store.Store
 	storeURL string // the bucket being opened or open ("" for a folder)
 	thumbs   thumbnailer
@@ -231,7 +232,7 @@ func (b *Browser) Open(dir string) {
 
 // opened shows the store v (st when it is a folder) named dir, once it
 // could be opened: its services start and its listing begins.
-func (b *Browser) opened(v storeView, st *store.Store, dir string, warn error) {
+func (b *Browser) opened(v store.Face, st *store.Store, dir string, warn error) {
 	gen := b.storeGen
 	thumbs, live, err := b.cfg.Services(v, func(r thumbs.Result) {
 		b.q.post(func() { b.onThumb(gen, r) })

@@ -26,7 +26,7 @@ const prefGrace = "cleanup.grace"
 // that Undo brings back.
 type cleanupView struct {
 	b   *Browser
-	st  storeView
+	st  store.Face
 	dlg dialog.Dialog
 
 	grace    time.Duration

@@ -20,16 +20,14 @@ const danglingExplain = "A lash session holds an attachment whose blob is not in
 // trashedOf are the ids whose blob of the store v lies in its trash: the
 // desktop Trash of can for a folder (trashedBlobs), the trash area of a
 // bucket.
-func trashedOf(ctx context.Context, v storeView, can *store.TrashCan) (map[store.ID]bool, error) {
+func trashedOf(ctx context.Context, v store.Face, can *store.TrashCan) (map[store.ID]bool, error) {
 	if o, ok := v.(interface {
 		TrashedIDs(ctx context.Context) (map[store.ID]bool, error)
 	}); ok {
 		return o.TrashedIDs(ctx)
 	}
-	if f, ok := v.(store.Face); ok {
-		if st, ok := store.FolderOf(f); ok {
-			return trashedBlobs(can, st)
-		}
+	if st, ok := store.FolderOf(v); ok {
+		return trashedBlobs(can, st)
 	}
 	return nil, nil
 }
@@ -129,11 +127,7 @@ func (h *healthView) restore(id store.ID) {
 	b := h.e.b
 	st, tc := h.st, b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		var rep *store.RestoreReport
-		t, err := can[trasher](st, "bring attachments back")
-		if err == nil {
-			rep, err = t.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: tc})
-		}
+		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: tc})
 		return func() {
 			h.end()
 			msg := restoreProblems(rep, err)

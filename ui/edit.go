@@ -174,7 +174,7 @@ func (e *editor) showIDs(ids []store.ID, fresh map[store.ID]bool) {
 
 // examineAll looks at each id as a listing would (off the UI goroutine
 // for a bucket: each is a request); those not in the store are left out.
-func examineAll(ctx context.Context, v storeView, ids []store.ID) []store.Attachment {
+func examineAll(ctx context.Context, v store.Face, ids []store.ID) []store.Attachment {
 	out := make([]store.Attachment, 0, len(ids))
 	for _, id := range ids {
 		if a, ok, err := v.Examine(ctx, id); err == nil && ok {

@@ -88,7 +88,7 @@ func copyName(a store.Attachment) string {
 }
 
 // copyBlob streams a blob into w and closes it.
-func copyBlob(ctx context.Context, st storeView, id store.ID, w io.WriteCloser) error {
+func copyBlob(ctx context.Context, st store.Face, id store.ID, w io.WriteCloser) error {
 	f, _, err := openBlobOf(ctx, st, id)
 	if err != nil {
 		w.Close()
@@ -139,7 +139,7 @@ func (e *editor) openWith() {
 
 // exportTemp writes a's bytes to lashview's temporary folder under a name
 // with the right extension, and returns its path.
-func exportTemp(ctx context.Context, st storeView, a store.Attachment) (string, error) {
+func exportTemp(ctx context.Context, st store.Face, a store.Attachment) (string, error) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("lashview-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err

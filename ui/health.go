@@ -41,7 +41,7 @@ var verifyExplain = map[store.VerifyStatus]string{
 // re-hashes every blob (as `lashview verify`).
 type healthView struct {
 	e   *editor
-	st  storeView
+	st  store.Face
 	dlg dialog.Dialog
 
 	summary  *widget.Label
@@ -148,11 +148,7 @@ func (h *healthView) scan() {
 	ctx := h.begin("Looking through the store…", false)
 	st, tc := h.st, h.e.b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		var rep *store.DoctorReport
-		d, err := can[doctorer](st, "be looked through for problems by this build")
-		if err == nil {
-			rep, err = d.Doctor(ctx, store.DoctorOptions{Can: tc})
-		}
+		rep, err := st.Doctor(ctx, store.DoctorOptions{Can: tc})
 		inTrash, terr := trashedOf(ctx, st, tc)
 		return func() {
 			h.end()
@@ -183,14 +179,10 @@ func (h *healthView) fix(paths []string) {
 	b := h.e.b
 	st, tc := h.st, b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		var rep *store.DoctorReport
-		d, err := can[doctorer](st, "be repaired by this build")
-		if err == nil {
-			rep, err = d.Doctor(ctx, store.DoctorOptions{Fix: true, Only: paths, Can: tc,
-				Progress: func(done, total int) {
-					b.q.post(func() { h.bar.SetValue(float64(done) / float64(max(total, 1))) })
-				}})
-		}
+		rep, err := st.Doctor(ctx, store.DoctorOptions{Fix: true, Only: paths, Can: tc,
+			Progress: func(done, total int) {
+				b.q.post(func() { h.bar.SetValue(float64(done) / float64(max(total, 1))) })
+			}})
 		return func() {
 			h.end()
 			if rep != nil {
@@ -247,11 +239,7 @@ func (h *healthView) verify() {
 	b := h.e.b
 	st := h.st
 	h.e.b.background(func(context.Context) func() {
-		v, err := can[verifier](st, "be verified by this build")
-		if err != nil {
-			return func() { h.end(); h.summary.SetText(err.Error()) }
-		}
-		rep, err := v.Verify(ctx, store.VerifyOptions{Progress: func(p store.VerifyProgress) {
+		rep, err := st.Verify(ctx, store.VerifyOptions{Progress: func(p store.VerifyProgress) {
 			b.q.post(func() {
 				if p.TotalBytes > 0 {
 					h.bar.SetValue(float64(p.Bytes) / float64(p.TotalBytes))

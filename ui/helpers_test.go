@@ -114,8 +114,8 @@ func newHarness(t *testing.T, dir string) *harness {
 		DemoDir:      t.TempDir() + "/demo-store",
 		RunOnUI:      h.loop.run,
 		Now:          func() time.Time { return fixedNow },
-		Services: func(v storeView, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
-			st, _ := store.FolderOf(v.(store.Face))
+		Services: func(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
+			st, _ := store.FolderOf(v)
 			c, err := thumbs.New(thumbs.Options{Dir: thumbDir, Open: openerOf(st), OnResult: onResult, Workers: 2})
 			if err != nil {
 				return nil, nil, err

@@ -18,7 +18,7 @@ import (
 
 // viewerHost is what the full-size viewer needs of the window.
 type viewerHost interface {
-	current() storeView
+	current() store.Face
 	post(f func())
 	canvas() fyne.Canvas
 	selectOnly(id store.ID)
@@ -29,7 +29,7 @@ type viewerHost interface {
 
 // detailsHost is what the details panel needs of the window.
 type detailsHost interface {
-	current() storeView
+	current() store.Face
 	clock() time.Time
 	selectedCount() int
 	thumbErr(id store.ID) error
@@ -38,7 +38,7 @@ type detailsHost interface {
 
 // relabelHost is what the label field needs of the window.
 type relabelHost interface {
-	current() storeView
+	current() store.Face
 	canvas() fyne.Canvas
 	focusGrid()
 	refreshAll()
@@ -54,12 +54,7 @@ var (
 )
 
 // current is the open store (nil when none is).
-func (b *Browser) current() storeView {
-	if b.face == nil {
-		return nil // not a nil *store.Objects in a non-nil interface
-	}
-	return b.face
-}
+func (b *Browser) current() store.Face { return b.face }
 
 // post runs f on the UI goroutine, in the window's one queue.
 func (b *Browser) post(f func()) { b.q.post(f) }
@@ -74,17 +69,15 @@ func (b *Browser) lifetime() context.Context {
 
 // placeOf names a key of the store v for a person: its path in a folder,
 // its s3:// URL in a bucket.
-func placeOf(v storeView, key string) string {
+func placeOf(v store.Face, key string) string {
 	if v == nil {
 		return ""
 	}
 	if o, ok := v.(interface{ Backend() store.Backend }); ok {
 		return o.Backend().Where(key)
 	}
-	if f, ok := v.(store.Face); ok {
-		if st, ok := store.FolderOf(f); ok {
-			return filepath.Join(st.Root(), filepath.FromSlash(key))
-		}
+	if st, ok := store.FolderOf(v); ok {
+		return filepath.Join(st.Root(), filepath.FromSlash(key))
 	}
 	return v.Where() + "/" + key
 }

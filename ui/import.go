@@ -356,7 +356,7 @@ func sniffFile(path string) (store.MediaType, error) {
 
 // runImport puts the planned files one by one, reporting progress to the
 // strip at most ten times a second.
-func (e *editor) runImport(ctx context.Context, gen int, st storeView, p plan) {
+func (e *editor) runImport(ctx context.Context, gen int, st store.Face, p plan) {
 	b := e.b
 	showBar := len(p.files) > 1 || p.bytes >= barAbove
 	if showBar {
@@ -430,12 +430,8 @@ func (e *editor) runImport(ctx context.Context, gen int, st storeView, p plan) {
 
 // importOne puts one file unless the store already holds its bytes.
 // progress is told how many bytes were read as they are.
-func importOne(ctx context.Context, st storeView, path string, progress func(int64)) (store.ID, *duplicate, error) {
-	put, err := can[filePutter](st, "take new attachments")
-	if err != nil {
-		return "", nil, err
-	}
-	sc, have, err := put.PutFile(ctx, path, store.PutFileOptions{KeepExisting: true, Progress: progress})
+func importOne(ctx context.Context, st store.Face, path string, progress func(int64)) (store.ID, *duplicate, error) {
+	sc, have, err := st.PutFile(ctx, path, store.PutFileOptions{KeepExisting: true, Progress: progress})
 	switch {
 	case errors.Is(err, store.ErrNotImage):
 		return "", nil, fmt.Errorf("not a %s image", store.AcceptedTypes)

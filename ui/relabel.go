@@ -121,11 +121,7 @@ func (r *relabeler) save() {
 	r.host.refreshAll()
 	st := r.host.current()
 	r.host.background(func(ctx context.Context) func() {
-		var sc store.Sidecar
-		f, err := can[labeler](st, "change labels")
-		if err == nil {
-			sc, err = f.SetLabel(ctx, id, label)
-		}
+		sc, err := st.SetLabel(ctx, id, label)
 		fresh, found, _ := st.Examine(ctx, id)
 		return func() {
 			if st != r.host.current() {

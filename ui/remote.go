@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,24 +12,6 @@ import (
 	"lashview/sessions"
 	"lashview/store"
 	"lashview/store/s3store"
-)
-
-// storeView is what the window reads of the open store, whichever backend
-// holds it: a folder (store.Folder) or a bucket (*store.Objects over
-// s3store). Every store.Face is one; what changes a store asks for the
-// whole store.Face (faceOf).
-type storeView interface {
-	Where() string
-	Scan(ctx context.Context, opt store.ScanOptions) (*store.ScanResult, error)
-	Examine(ctx context.Context, id store.ID) (store.Attachment, bool, error)
-	Open(ctx context.Context, id store.ID) (io.ReadCloser, store.Sidecar, error)
-	Sidecarless(ctx context.Context) (store.Generation, error)
-	Writes(ctx context.Context) (store.Generation, error)
-}
-
-var (
-	_ storeView = store.Face(nil)
-	_ storeView = (*store.Objects)(nil)
 )
 
 // isBucketURL says the --store value names a bucket, not a folder.
@@ -45,20 +26,18 @@ type blobOpener interface {
 // openBlobOf streams id's blob of the store v with its length: a folder's
 // *os.File (seekable, as the viewer and the thumbnail decoder like), or a
 // bucket's object stream.
-func openBlobOf(ctx context.Context, v storeView, id store.ID) (io.ReadCloser, int64, error) {
-	if f, ok := v.(store.Face); ok {
-		if st, ok := store.FolderOf(f); ok {
-			file, err := st.OpenBlob(id)
-			if err != nil {
-				return nil, 0, err
-			}
-			fi, err := file.Stat()
-			if err != nil {
-				file.Close()
-				return nil, 0, err
-			}
-			return file, fi.Size(), nil
+func openBlobOf(ctx context.Context, v store.Face, id store.ID) (io.ReadCloser, int64, error) {
+	if st, ok := store.FolderOf(v); ok {
+		file, err := st.OpenBlob(id)
+		if err != nil {
+			return nil, 0, err
 		}
+		fi, err := file.Stat()
+		if err != nil {
+			file.Close()
+			return nil, 0, err
+		}
+		return file, fi.Size(), nil
 	}
 	if o, ok := v.(blobOpener); ok {
 		return o.OpenBlob(ctx, id)
@@ -136,7 +115,7 @@ func bucketSessions(flag string) sessions.Source {
 // (a bucket) with its Scan, reporting how far it got every loadBatchEvery
 // and everything once it is done. Its findings go to the Health view,
 // which scans for itself.
-func listRemote(ctx context.Context, v storeView, report func(loadProgress)) {
+func listRemote(ctx context.Context, v store.Face, report func(loadProgress)) {
 	var (
 		mu          sync.Mutex
 		done, total int
@@ -163,51 +142,6 @@ func listRemote(ctx context.Context, v storeView, report func(loadProgress)) {
 	mu.Lock()
 	defer mu.Unlock()
 	report(loadProgress{found: res.Attachments, done: total, total: total, finished: true})
-}
-
-// errNotHere says a feature needs what only a folder store has.
-func errNotHere(what, why string) error {
-	return errors.New(what + " is not available for a bucket: " + why)
-}
-
-// What changes a store. A folder (store.Face) does all of it; a bucket
-// (*store.Objects) does what its backend has so far. Each feature asks for
-// the one it needs (can).
-type (
-	labeler interface {
-		SetLabel(ctx context.Context, id store.ID, label string) (store.Sidecar, error)
-	}
-	filePutter interface {
-		PutFile(ctx context.Context, path string, opt store.PutFileOptions) (store.Sidecar, *store.Attachment, error)
-	}
-	trasher interface {
-		Trash(ctx context.Context, ids []store.ID, opt store.TrashOptions) (*store.Batch, error)
-		Restore(ctx context.Context, ids []store.ID, opt store.TrashOptions) (*store.RestoreReport, error)
-	}
-	verifier interface {
-		Verify(ctx context.Context, opt store.VerifyOptions) (*store.VerifyReport, error)
-	}
-	doctorer interface {
-		Doctor(ctx context.Context, opt store.DoctorOptions) (*store.DoctorReport, error)
-	}
-)
-
-// can is the store v as the changer T, or an error saying it is not one.
-func can[T any](v storeView, what string) (T, error) {
-	if c, ok := v.(T); ok {
-		return c, nil
-	}
-	var zero T
-	return zero, fmt.Errorf("%s cannot %s", v.Where(), what)
-}
-
-// isBucket says the store v is not a folder.
-func isBucket(v storeView) bool {
-	if f, ok := v.(store.Face); ok {
-		_, folder := store.FolderOf(f)
-		return !folder
-	}
-	return v != nil
 }
 
 // trashName is where the open store's deleted attachments go, for a

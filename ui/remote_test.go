@@ -48,7 +48,7 @@ func newPolledHarness(t *testing.T, url, sess string, pollEvery time.Duration, t
 		Sessions:     sess,
 		RunOnUI:      h.loop.run,
 		Now:          func() time.Time { return fixedNow },
-		Services: func(v storeView, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
+		Services: func(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
 			return bucketServices(v, thumbs.Options{Dir: thumbDir, OnResult: onResult, Workers: 2}, pollEvery)
 		},
 	}

@@ -15,22 +15,20 @@ import (
 
 // realServices are the thumbs cache and the live source of a store: the
 // watcher of a folder; for a bucket, thumbnails fetched a few at a time.
-func realServices(v storeView, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
-	if f, ok := v.(store.Face); ok {
-		if st, ok := store.FolderOf(f); ok {
-			c, err := thumbs.New(thumbs.Options{
-				Open:     openerOf(st),
-				OnResult: onResult,
-				// A screen of 160-pixel cells holds about 40 thumbnails of 77 KiB;
-				// 32 MiB keeps ten screens around for scrolling back, which is
-				// plenty, and the disk cache makes a miss cheap.
-				MemoryBytes: 32 << 20,
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			return c, &storeWatcher{st: st}, nil
+func realServices(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
+	if st, ok := store.FolderOf(v); ok {
+		c, err := thumbs.New(thumbs.Options{
+			Open:     openerOf(st),
+			OnResult: onResult,
+			// A screen of 160-pixel cells holds about 40 thumbnails of 77 KiB;
+			// 32 MiB keeps ten screens around for scrolling back, which is
+			// plenty, and the disk cache makes a miss cheap.
+			MemoryBytes: 32 << 20,
+		})
+		if err != nil {
+			return nil, nil, err
 		}
+		return c, &storeWatcher{st: st}, nil
 	}
 	return bucketServices(v, thumbs.Options{OnResult: onResult, MemoryBytes: 32 << 20}, 0)
 }
@@ -39,7 +37,7 @@ func realServices(v storeView, onResult func(thumbs.Result)) (thumbnailer, liveS
 // fetched a few at a time (remoteThumbs, opt says where they are cached)
 // and a live source that polls the listing every interval (0: the
 // poller's default).
-func bucketServices(v storeView, opt thumbs.Options, interval time.Duration) (thumbnailer, liveSource, error) {
+func bucketServices(v store.Face, opt thumbs.Options, interval time.Duration) (thumbnailer, liveSource, error) {
 	o, ok := v.(*store.Objects)
 	if !ok {
 		return nil, nil, fmt.Errorf("%s is neither a folder nor a bucket", v.Where())
@@ -61,7 +59,7 @@ const remoteFetches = 6
 // decoder. The disk cache is keyed by content id, so a blob whose
 // thumbnail was made once is never fetched again. Closing it cancels the
 // fetches in flight.
-func remoteThumbs(v storeView, opt thumbs.Options) (thumbnailer, error) {
+func remoteThumbs(v store.Face, opt thumbs.Options) (thumbnailer, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	opt.Workers = remoteFetches
 	opt.Open = func(id store.ID) (io.ReadCloser, error) {

@@ -128,7 +128,7 @@ type liveSource interface {
 // thumbnail maker, which hands its results to onResult from its workers,
 // and the watcher. The window asks for them each time it opens a store;
 // tests may inject their own.
-type Services func(v storeView, onResult func(thumbs.Result)) (thumbnailer, liveSource, error)
+type Services func(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error)
 
 // a variable so tests can lengthen it
 

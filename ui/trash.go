@@ -16,7 +16,7 @@ import (
 // trashed is one move to the Trash the banner can undo: the attachments
 // the batch moved, in the grid's order.
 type trashed struct {
-	st    storeView
+	st    store.Face
 	ids   []store.ID
 	size  int64
 	label string // what the banner calls them: a label, or "3 attachments"
@@ -87,11 +87,7 @@ func (e *editor) trash(ids []store.ID, size int64, what string) {
 	e.busy = true
 	b.flash(fmt.Sprintf("Moving %s to %s…", what, where))
 	e.b.background(func(ctx context.Context) func() {
-		var batch *store.Batch
-		t, err := can[trasher](st, "move attachments to a trash")
-		if err == nil {
-			batch, err = t.Trash(ctx, ids, store.TrashOptions{Can: tc})
-		}
+		batch, err := st.Trash(ctx, ids, store.TrashOptions{Can: tc})
 		return func() {
 			e.busy = false
 			moved := map[store.ID]bool{}
@@ -188,11 +184,7 @@ func (e *editor) undoTrash() {
 	e.undoBtn.Disable()
 	tc, where := b.cfg.Trash, b.trashName()
 	e.b.background(func(ctx context.Context) func() {
-		var rep *store.RestoreReport
-		t, err := can[trasher](u.st, "bring attachments back")
-		if err == nil {
-			rep, err = t.Restore(ctx, u.ids, store.TrashOptions{Can: tc})
-		}
+		rep, err := u.st.Restore(ctx, u.ids, store.TrashOptions{Can: tc})
 		back := examineAll(ctx, u.st, u.ids)
 		return func() {
 			e.busy = false

@@ -187,7 +187,7 @@ func (v *viewer) TypedRune(r rune) {
 
 // decodeFull decodes an attachment's whole image, refusing one over the
 // pixel cap before decoding it and shrinking one too wide for a texture.
-func decodeFull(ctx context.Context, st storeView, id store.ID) (image.Image, error) {
+func decodeFull(ctx context.Context, st store.Face, id store.ID) (image.Image, error) {
 	f, _, err := openBlobOf(ctx, st, id)
 	if err != nil {
 		return nil, err

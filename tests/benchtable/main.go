@@ -54,6 +54,7 @@ func main() {
 	pkgs := flag.String("pkgs", "./store/ ./store/s3store/ ./thumbs/ ./watcher/ ./sessions/ ./ui/...", "the packages whose benchmarks run")
 	bench := flag.String("bench", "^Benchmark[^Z]", "which benchmarks (-bench of go test)")
 	windowN := flag.Int("window", 100_000, "attachments in the window benchmark's store (0: skip it)")
+	bucketN := flag.Int("bucket-window", 10_000, "attachments in the bucket window benchmark's bucket (0: skip it)")
 	flag.Parse()
 	loadBefore := loadAverage()
 	args := append([]string{"test", "-run", "^$", "-bench", *bench, "-benchtime", "1x", "-timeout", "90m"}, strings.Fields(*pkgs)...)
@@ -68,6 +69,14 @@ func main() {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchtable: window benchmark:", err)
 			results = append(results, result{name: "BenchmarkWindow", metrics: [][2]string{{"not", "measured: " + strings.ReplaceAll(err.Error(), "|", "/")}}})
+		}
+		results = append(results, w...)
+	}
+	if *bucketN > 0 {
+		w, err := bucketWindowBench(*bucketN)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable: bucket window benchmark:", err)
+			results = append(results, result{name: "BenchmarkBucketWindow", metrics: [][2]string{{"not", "measured: " + strings.ReplaceAll(err.Error(), "|", "/")}}})
 		}
 		results = append(results, w...)
 	}
