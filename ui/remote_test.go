@@ -196,11 +196,12 @@ func TestBucketTrashUndoRelabel(t *testing.T) {
 	h := newBucketHarness(t, "s3://"+bucket+"/p", "")
 	h.loaded()
 
+	h.b.ed.setConfirmTrash(true) // whatever an earlier test left in the preferences
 	h.b.click(newest[1], 0)
 	h.b.click(newest[2], fyne.KeyModifierShift)
 	h.b.gridKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
 	if msg := overlayText(h.w); !strings.Contains(msg, "to the bucket's trash area (s3://"+bucket+"/p/.lashview-trash/)?") {
-		t.Fatalf("the confirmation says:\n%s", msg)
+		t.Fatalf("the confirmation says:\n%s\n(%d selected, %d listed, status %q, note %q)", msg, len(h.b.sel.ids), h.b.cat.total(), h.b.statusL.Text, h.b.hoverL.Text)
 	}
 	tapOverlayButton(t, h.w, "Move to Trash")
 	h.settle(func() bool { return !h.b.ed.busy })
