@@ -107,10 +107,10 @@ func (h *healthView) showDangling() int {
 		h.list.Add(indent(wrapped("Held by " + strings.Join(held, ", "))))
 		if h.inTrash[id] {
 			id := id
-			btn := widget.NewButtonWithIcon("Restore from the Trash", theme.ContentUndoIcon(), func() { h.restore(id) })
+			btn := widget.NewButtonWithIcon("Restore from "+trashWord(b.trashName()), theme.ContentUndoIcon(), func() { h.restore(id) })
 			h.list.Add(indent(container.NewHBox(btn)))
 		} else {
-			h.list.Add(indent(wrapped("Left as it is: the blob is not in lashview's Trash, so only a copy of the file kept elsewhere could bring it back.")))
+			h.list.Add(indent(wrapped("Left as it is: the blob is not in " + b.trashName() + ", so only a copy of the file kept elsewhere could bring it back.")))
 		}
 	}
 	h.list.Add(widget.NewSeparator())
@@ -123,7 +123,7 @@ func (h *healthView) restore(id store.ID) {
 	if h.busy() {
 		return
 	}
-	ctx := h.begin("Restoring "+id.Short()+" from the Trash…", false)
+	ctx := h.begin("Restoring "+id.Short()+" from "+h.e.b.trashName()+"…", false)
 	b := h.e.b
 	st, tc := h.st, b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
@@ -135,12 +135,20 @@ func (h *healthView) restore(id store.ID) {
 				h.e.showIDs([]store.ID{id}, nil)
 			}
 			if msg != "" {
-				b.showError(fmt.Errorf("%s could not be restored from the Trash:\n%s", id.Short(), msg))
+				b.showError(fmt.Errorf("%s could not be restored from %s:\n%s", id.Short(), b.trashName(), msg))
 			} else {
-				h.result.SetText("Restored " + id.Short() + " from the Trash: the sessions that hold it can show it again.")
+				h.result.SetText("Restored " + id.Short() + " from " + b.trashName() + ": the sessions that hold it can show it again.")
 				h.result.Show()
 			}
 			h.scan()
 		}
 	})
+}
+
+// trashWord is a trash's name for a button: "the Trash", "the trash area".
+func trashWord(trash string) string {
+	if trash == "the Trash" {
+		return trash
+	}
+	return "the trash area"
 }

@@ -186,7 +186,7 @@ func (h *healthView) fix(paths []string) {
 		return func() {
 			h.end()
 			if rep != nil {
-				h.result.SetText(fixSummary(rep))
+				h.result.SetText(fixSummary(rep, b.trashName()))
 				h.result.Show()
 			}
 			if err != nil {
@@ -199,7 +199,7 @@ func (h *healthView) fix(paths []string) {
 }
 
 // fixSummary says what a doctor --fix did, in words.
-func fixSummary(rep *store.DoctorReport) string {
+func fixSummary(rep *store.DoctorReport, trash string) string {
 	var done, failed []string
 	for _, p := range rep.Problems {
 		switch {
@@ -224,7 +224,7 @@ func fixSummary(rep *store.DoctorReport) string {
 		s = append(s, fmt.Sprintf("%s could not be fixed:\n%s", plural(len(failed), "problem"), strings.Join(failed, "\n")))
 	}
 	if rep.Batch != nil {
-		s = append(s, "What was removed or replaced is in the Trash; `lashview restore` undoes the whole repair.")
+		s = append(s, "What was removed or replaced is in "+trash+"; `lashview restore` undoes the whole repair.")
 	}
 	return strings.Join(s, "\n\n")
 }
@@ -337,7 +337,7 @@ func (h *healthView) show() {
 	case fixable == 0:
 		h.summary.SetText(fmt.Sprintf("%s found; none has a fix lashview can apply: a person should look at them.", plural(n, "problem")))
 	default:
-		h.summary.SetText(fmt.Sprintf("%s found; %d can be fixed. Fixes never delete: what they remove or replace goes to the Trash.", plural(n, "problem"), fixable))
+		h.summary.SetText(fmt.Sprintf("%s found; %d can be fixed. Fixes never delete: what they remove or replace goes to %s.", plural(n, "problem"), fixable, h.e.b.trashName()))
 	}
 	h.list.Refresh()
 	h.updateFixButtons()
