@@ -50,6 +50,10 @@ type Config struct {
 	Now func() time.Time
 	// Probe, when set, measures the window for the benchmark harness.
 	Probe *Probe
+	// ListingDir keeps the last listing of each bucket, shown at once the
+	// next time it is opened while it is listed again; "" means
+	// $XDG_CACHE_HOME/lashview/listings.
+	ListingDir string
 	// Trash is where deleted attachments go and the journal that undoes
 	// them; nil means store.DefaultTrashCan(), as the command line uses.
 	Trash *store.TrashCan

@@ -38,7 +38,7 @@ func (b *Browser) startListing() {
 		})
 	}
 	if st == nil {
-		go listRemote(ctx, b.face, report) // a bucket (remote.go)
+		go listRemote(ctx, b.face, b.listingFile(), shown, report) // a bucket (remote.go)
 		return
 	}
 	go listStore(ctx, st, b.cat.order, shown, report)
@@ -48,7 +48,9 @@ func (b *Browser) startListing() {
 func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	anchor := b.grid.anchor()
 	for _, a := range p.found {
-		seen[a.ID] = true
+		if p.remembered.IsZero() { // what a bucket held last time is checked, not seen
+			seen[a.ID] = true
+		}
 		delete(b.thumbErrs, a.ID)
 	}
 	b.cat.add(p.found)
@@ -58,6 +60,9 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	}
 	if len(p.problems) > 0 {
 		b.loadNote = strings.Join(p.problems, "; ")
+	}
+	if !p.remembered.IsZero() {
+		b.loadNote = "showing what it held " + agoShort(time.Since(p.remembered)) + "; reading it again…"
 	}
 	if p.finished {
 		defer b.startWatching()
@@ -99,6 +104,9 @@ type loadProgress struct {
 	finished    bool
 	err         error // fatal: the listing stopped
 	problems    []string
+	// remembered, when set, says found is what a bucket held when it was
+	// last listed, at that time (remote.go): shown at once, then checked.
+	remembered time.Time
 }
 
 // firstScreenWait is the longest the rest of a listing waits for the

@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +17,8 @@ import (
 	"lashview/sessions"
 	"lashview/store"
 	"lashview/store/s3store"
+
+	"github.com/adrg/xdg"
 )
 
 // isBucketURL says the --store value names a bucket, not a folder.
@@ -115,7 +122,26 @@ func bucketSessions(flag string) sessions.Source {
 // (a bucket) with its Scan, reporting how far it got every loadBatchEvery
 // and everything once it is done. Its findings go to the Health view,
 // which scans for itself.
-func listRemote(ctx context.Context, v store.Face, report func(loadProgress)) {
+//
+// What the bucket held when it was last listed (kept in cacheFile) is
+// reported first, so the grid shows at once what it most likely still
+// holds; the listing then replaces it. shown, when not nil, is closed once
+// that first screen is drawn: the listing waits for it (at most
+// firstScreenWait) so its requests do not compete with the thumbnails'.
+func listRemote(ctx context.Context, v store.Face, cacheFile string, shown <-chan struct{}, report func(loadProgress)) {
+	if l, ok := loadListing(cacheFile, v.Where()); ok && len(l.Attachments) > 0 {
+		report(loadProgress{found: l.Attachments, remembered: l.Taken})
+		if shown != nil {
+			wait := time.NewTimer(firstScreenWait)
+			select {
+			case <-shown:
+			case <-wait.C:
+			case <-ctx.Done():
+			}
+			wait.Stop()
+		}
+	}
+	taken := time.Now()
 	var (
 		mu          sync.Mutex
 		done, total int
@@ -142,6 +168,65 @@ func listRemote(ctx context.Context, v store.Face, report func(loadProgress)) {
 	mu.Lock()
 	defer mu.Unlock()
 	report(loadProgress{found: res.Attachments, done: total, total: total, finished: true})
+	// A listing that cannot be kept is only slower to show next time.
+	_ = saveListing(cacheFile, savedListing{URL: v.Where(), Taken: taken, Attachments: res.Attachments})
+}
+
+// savedListing is a bucket's listing as kept between runs.
+type savedListing struct {
+	URL         string
+	Taken       time.Time // when the listing began
+	Attachments []store.Attachment
+}
+
+// listingFile is where the open bucket's last listing is kept.
+func (b *Browser) listingFile() string {
+	dir := b.cfg.ListingDir
+	if dir == "" {
+		dir = filepath.Join(xdg.CacheHome, "lashview", "listings")
+	}
+	sum := sha256.Sum256([]byte(b.face.Where()))
+	return filepath.Join(dir, hex.EncodeToString(sum[:12])+".gob")
+}
+
+// loadListing reads the listing kept at path, if it is one of url.
+func loadListing(path, url string) (savedListing, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return savedListing{}, false
+	}
+	defer f.Close()
+	var l savedListing
+	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(&l); err != nil || l.URL != url {
+		return savedListing{}, false
+	}
+	return l, true
+}
+
+// saveListing keeps l at path, replacing what was there whole.
+func saveListing(path string, l savedListing) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".listing-*")
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(tmp)
+	err = gob.NewEncoder(w).Encode(l)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // trashName is where the open store's deleted attachments go, for a
