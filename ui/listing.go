@@ -38,7 +38,7 @@ func (b *Browser) startListing() {
 		})
 	}
 	if st == nil {
-		go listRemote(ctx, b.face, b.listingFile(), shown, report) // a bucket (remote.go)
+		go listRemote(ctx, b.face, b.cat.order, b.listingFile(), shown, report) // a bucket (remote.go)
 		return
 	}
 	go listStore(ctx, st, b.cat.order, shown, report)

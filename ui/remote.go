@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lashview/sessions"
@@ -125,12 +127,26 @@ func bucketSessions(flag string) sessions.Source {
 //
 // What the bucket held when it was last listed (kept in cacheFile) is
 // reported first, so the grid shows at once what it most likely still
-// holds; the listing then replaces it. shown, when not nil, is closed once
+// holds; the listing then replaces it. Without one, and when the sort
+// order lets the keys' times and sizes tell which come first, the
+// bucketFirst that sort first are examined and reported before the whole
+// Scan (which reads every sidecar). shown, when not nil, is closed once
 // that first screen is drawn: the listing waits for it (at most
 // firstScreenWait) so its requests do not compete with the thumbnails'.
-func listRemote(ctx context.Context, v store.Face, cacheFile string, shown <-chan struct{}, report func(loadProgress)) {
+func listRemote(ctx context.Context, v store.Face, order sortOrder, cacheFile string, shown <-chan struct{}, report func(loadProgress)) {
+	first := false
 	if l, ok := loadListing(cacheFile, v.Where()); ok && len(l.Attachments) > 0 {
 		report(loadProgress{found: l.Attachments, remembered: l.Taken})
+		first = true
+	} else if o, ok := v.(*store.Objects); ok {
+		if less := hintLess(order); less != nil {
+			if top := bucketTop(ctx, o, less); len(top) > 0 {
+				report(loadProgress{found: top})
+				first = true
+			}
+		}
+	}
+	if first {
 		if shown != nil {
 			wait := time.NewTimer(firstScreenWait)
 			select {
@@ -170,6 +186,55 @@ func listRemote(ctx context.Context, v store.Face, cacheFile string, shown <-cha
 	report(loadProgress{found: res.Attachments, done: total, total: total, finished: true})
 	// A listing that cannot be kept is only slower to show next time.
 	_ = saveListing(cacheFile, savedListing{URL: v.Where(), Taken: taken, Attachments: res.Attachments})
+}
+
+// bucketFirst is how many attachments of a bucket are examined before the
+// rest: a few screens (each costs requests, the rest come in one Scan).
+var bucketFirst = 120
+
+// bucketTop lists the keys of the bucket store o (one request per 1,000)
+// and examines the bucketFirst blobs that sort first by less, as a folder
+// listing does with its hints (topHints). A listing that fails here is
+// left to the Scan to report.
+func bucketTop(ctx context.Context, o *store.Objects, less func(a, b store.Hint) bool) []store.Attachment {
+	var hints []store.Hint
+	err := o.Backend().List(ctx, "sha256/", func(obj store.Object) error {
+		k := store.ParseKey(obj.Key)
+		if k.Folder != "" || k.Marker {
+			return nil
+		}
+		if n := store.ParseName(k.Name, k.Prefix); n.Kind == store.NameBlob {
+			hints = append(hints, store.Hint{ID: n.ID, Size: obj.Size, Modified: obj.ModTime})
+		}
+		return nil
+	})
+	if err != nil || ctx.Err() != nil {
+		return nil
+	}
+	slices.SortFunc(hints, cmpOf(less))
+	hints = hints[:min(len(hints), bucketFirst)]
+	out := make([]store.Attachment, len(hints))
+	keep := make([]bool, len(hints))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range remoteFetches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(hints) && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+				a, ok, err := o.Examine(ctx, hints[i].ID)
+				out[i], keep[i] = a, ok && err == nil
+			}
+		}()
+	}
+	wg.Wait()
+	found := out[:0]
+	for i, a := range out {
+		if keep[i] {
+			found = append(found, a)
+		}
+	}
+	return found
 }
 
 // savedListing is a bucket's listing as kept between runs.
