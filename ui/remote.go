@@ -181,11 +181,13 @@ func listRemote(ctx context.Context, v store.Face, order sortOrder, cacheFile st
 		report(loadProgress{finished: true, err: fmt.Errorf("cannot list %s: %w", v.Where(), err)})
 		return
 	}
+	// Kept before it is shown: a window closed as soon as it shows the
+	// listing has kept it. One that cannot be kept is only slower to show
+	// next time.
+	_ = saveListing(cacheFile, savedListing{URL: v.Where(), Taken: taken, Attachments: res.Attachments})
 	mu.Lock()
 	defer mu.Unlock()
 	report(loadProgress{found: res.Attachments, done: total, total: total, finished: true})
-	// A listing that cannot be kept is only slower to show next time.
-	_ = saveListing(cacheFile, savedListing{URL: v.Where(), Taken: taken, Attachments: res.Attachments})
 }
 
 // bucketFirst is how many attachments of a bucket are examined before the
