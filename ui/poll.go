@@ -42,10 +42,10 @@ func (l *pollLive) Watch(ctx context.Context, changes func(change), state func(L
 	l.mu.Unlock()
 	changes(change{Full: true, Listing: res.Attachments, Findings: res.Findings})
 	report := func() {
-		checked, failure, retry := p.Freshness()
-		s := LiveState{Kind: LivePolling, Every: p.Interval(), Checked: checked}
-		if failure != nil {
-			s.Kind, s.Err, s.Retry = LivePollFailing, failure, retry
+		f := p.Freshness()
+		s := LiveState{Kind: LivePolling, Every: p.Interval(), Checked: f.Checked}
+		if f.Failure != nil {
+			s.Kind, s.Err, s.Retry = LivePollFailing, f.Failure, f.RetryIn
 		}
 		state(s)
 	}

@@ -131,22 +131,31 @@ func (p *Poller) Where() string { return p.st.Where() }
 // Interval is the time between two listings while they succeed.
 func (p *Poller) Interval() time.Duration { return p.interval }
 
-// Freshness is the time the last listing completed (the view is as fresh
-// as that), and the last listing's failure when it failed: then the
-// poller tries again after retryIn.
-func (p *Poller) Freshness() (checked time.Time, failure error, retryIn time.Duration) {
+// Freshness is how fresh a poller's view is.
+type Freshness struct {
+	// Checked is when the last listing completed: the view is as fresh
+	// as that.
+	Checked time.Time
+	// Failure is the last listing's failure, nil when it succeeded; the
+	// poller tries again after RetryIn.
+	Failure error
+	RetryIn time.Duration
+}
+
+// Freshness says how fresh the view is now.
+func (p *Poller) Freshness() Freshness {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.checked, p.lastErr, p.retryIn
+	return Freshness{Checked: p.checked, Failure: p.lastErr, RetryIn: p.retryIn}
 }
 
 // Status says for a status bar how the view is kept live and how fresh it
 // is, as of now: "polling s3://b/p every 3 s, last checked 2 s ago".
 func (p *Poller) Status(now time.Time) string {
-	checked, failure, retry := p.Freshness()
-	s := fmt.Sprintf("polling %s every %s, last checked %s", p.Where(), seconds(p.interval), ago(now.Sub(checked)))
-	if failure != nil {
-		s += fmt.Sprintf("; the last poll failed (%v), trying again in %s", failure, seconds(retry))
+	f := p.Freshness()
+	s := fmt.Sprintf("polling %s every %s, last checked %s", p.Where(), seconds(p.interval), ago(now.Sub(f.Checked)))
+	if f.Failure != nil {
+		s += fmt.Sprintf("; the last poll failed (%v), trying again in %s", f.Failure, seconds(f.RetryIn))
 	}
 	return s
 }

@@ -218,9 +218,8 @@ func TestPollEvents(t *testing.T) {
 		t.Errorf("a batch from a quiet bucket: %+v", b)
 	case <-time.After(5 * pollInterval):
 	}
-	checked, failure, _ := p.Freshness()
-	if checked.IsZero() || failure != nil {
-		t.Errorf("Freshness after quiet polls: %v %v", checked, failure)
+	if f := p.Freshness(); f.Checked.IsZero() || f.Failure != nil {
+		t.Errorf("Freshness after quiet polls: %+v", f)
 	}
 	if st := p.Status(time.Now()); !strings.HasPrefix(st, "polling s3://"+bucket+" every 0.1 s, last checked ") {
 		t.Errorf("Status = %q", st)
@@ -271,8 +270,8 @@ func TestPollSurvivesFailures(t *testing.T) {
 	if !errors.Is(failure, s3store.ErrNoSuchBucket) || !strings.Contains(failure.Error(), "trying again in") {
 		t.Errorf("the failure says %q", failure)
 	}
-	if _, last, _ := p.Freshness(); !errors.Is(last, s3store.ErrNoSuchBucket) {
-		t.Errorf("Freshness's failure = %v", last)
+	if f := p.Freshness(); !errors.Is(f.Failure, s3store.ErrNoSuchBucket) || f.RetryIn <= pollInterval {
+		t.Errorf("Freshness after a failure: %+v", f)
 	}
 	if st := p.Status(time.Now()); !strings.Contains(st, "the last poll failed") {
 		t.Errorf("Status = %q", st)
@@ -284,8 +283,8 @@ func TestPollSurvivesFailures(t *testing.T) {
 	id := idOfBytes(data)
 	put(t, client, bucket, "p/"+store.BlobKey(id), data)
 	follow(t, p, view, "a blob put once the bucket is back", func() bool { _, ok := view.Get(id); return ok })
-	if _, last, _ := p.Freshness(); last != nil {
-		t.Errorf("after a good poll Freshness still says %v", last)
+	if f := p.Freshness(); f.Failure != nil || f.RetryIn != pollInterval {
+		t.Errorf("after a good poll: %+v", f)
 	}
 }
 

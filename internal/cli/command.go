@@ -199,6 +199,19 @@ func (c *call) sessionsWhere() string {
 	return c.sessions.String()
 }
 
+// bucketScanWorkers is how many objects of a bucket a listing reads at
+// once (a sidecar, a blob's first bytes): each read waits a network round
+// trip, not the processor, so more than a folder's 8 keep the link busy.
+const bucketScanWorkers = 32
+
+// scanOptions is how the command lists its store.
+func (c *call) scanOptions() store.ScanOptions {
+	if _, ok := store.FolderOf(c.store); ok {
+		return store.ScanOptions{}
+	}
+	return store.ScanOptions{Workers: bucketScanWorkers}
+}
+
 // ctx is the context of the preamble's and the quick commands' requests:
 // Ctrl-C ends the process, as it always did.
 func (c *call) ctx() context.Context { return context.Background() }

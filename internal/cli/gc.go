@@ -56,7 +56,7 @@ func runGC(c *call, grace time.Duration, dry, asJSON bool) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	res, err := c.store.Scan(ctx, store.ScanOptions{})
+	res, err := c.store.Scan(ctx, c.scanOptions())
 	if err != nil {
 		return c.fail(err)
 	}

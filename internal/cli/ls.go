@@ -99,7 +99,7 @@ func useRecords(ix *sessions.Index, id store.ID) []useRecord {
 }
 
 func runLs(c *call, asJSON bool) int {
-	res, err := c.store.Scan(c.ctx(), store.ScanOptions{})
+	res, err := c.store.Scan(c.ctx(), c.scanOptions())
 	if err != nil {
 		return c.fail(err)
 	}

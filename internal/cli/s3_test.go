@@ -16,6 +16,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"lashview/internal/fixture"
 	"lashview/internal/pgtest"
 	"lashview/internal/s3test"
 	"lashview/internal/storecases"
@@ -210,7 +211,10 @@ func TestBucketChanges(t *testing.T) {
 	if keys := keysUnder(t, client, bucket, prefix, store.TrashDir); len(keys) == 0 {
 		t.Error("rm left nothing in the trash area")
 	}
-	step("restore", "restore")
+	out = step("restore", "restore")
+	if !strings.Contains(out, "restored      sha256/"+ids[0][:2]+"/"+ids[0]+"\n") || !strings.Contains(out, "2 restored") {
+		t.Errorf("restore said %q", out)
+	}
 	if got := lsIDs(t, "--store", url); len(got) != 2 {
 		t.Errorf("ls after restore: %v", got)
 	}
@@ -465,4 +469,95 @@ func TestBucketWatch(t *testing.T) {
 		t.Errorf("the put is reported as %+v", rec)
 	}
 	p.stop(t, os.Interrupt)
+}
+
+// allKeys is every key under PREFIX/sha256/, sorted.
+func allKeys(t *testing.T, c *minio.Client, bucket, prefix string) []string {
+	t.Helper()
+	return slices.Sorted(slices.Values(keysUnder(t, c, bucket, prefix, "sha256/")))
+}
+
+// idKinds reads verify --json's lines as "id kind", sorted, leaving out
+// links and the ids in skip.
+func idKinds(t *testing.T, out string, skip map[string]bool) []string {
+	t.Helper()
+	var got []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var r struct{ ID, Kind string }
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		if !skip[r.ID] && r.Kind != "symlink" {
+			got = append(got, r.ID+" "+r.Kind)
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+// TestBucketVerifyDoctor: on a bucket holding the messy fixture store,
+// verify finds what it finds in the folder (links aside: a bucket has
+// none); doctor --fix moves what it fixes into the trash area, leaving no
+// new key under sha256/, a second doctor has nothing to fix, and restore
+// puts every key back.
+func TestBucketVerifyDoctor(t *testing.T) {
+	srv, client := bucketEnv(t)
+	root := fixture.Copy(t, "messy")
+	bucket := newBucket(t, client)
+	links := s3test.Upload(t, client, bucket, "p", root)
+	ageObjects(t, srv, bucket) // temps old enough to be litter
+	url := storeURL(bucket, "p")
+	linked := map[string]bool{}
+	for _, l := range links {
+		linked[filepath.Base(l)] = true
+	}
+
+	_, folderOut, _ := cli(t, "verify", "--json", "--store", root)
+	code, out, errOut := cli(t, "verify", "--json", "--store", url)
+	if code != exitProblems {
+		t.Errorf("verify on the messy bucket: exit %d: %s", code, errOut)
+	}
+	if got, want := idKinds(t, out, linked), idKinds(t, folderOut, linked); !slices.Equal(got, want) {
+		t.Errorf("verify on the bucket finds\n%v\nin the folder\n%v", got, want)
+	}
+
+	before := allKeys(t, client, bucket, "p")
+	strays := foreignKeys(t, client, bucket, "p")
+	code, out, errOut = cli(t, "doctor", "--fix", "--store", url)
+	if !strings.Contains(out, " fixed, 0 failed, ") || strings.Contains(out, " 0 fixed,") || !strings.Contains(out, "lashview restore") {
+		t.Errorf("doctor --fix: exit %d\n%s%s", code, out, errOut)
+	}
+	assertOnlyLashKeys(t, client, bucket, "p", "doctor --fix", strays...)
+	if left := foreignKeys(t, client, bucket, "p"); len(left) >= len(strays) {
+		t.Errorf("doctor --fix moved none of the stray keys %v", left)
+	}
+	if keys := keysUnder(t, client, bucket, "p", store.TrashDir); len(keys) == 0 {
+		t.Error("doctor --fix put nothing in the trash area")
+	}
+	_, out, _ = cli(t, "doctor", "--fix", "--json", "--store", url)
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r map[string]any
+		json.Unmarshal([]byte(l), &r)
+		if l != "" && (r["fix"] != "none" || r["fixed"] != false) {
+			t.Errorf("a second doctor --fix did something: %s", l)
+		}
+	}
+	if code, out, errOut := cli(t, "restore", "--store", url); code != exitOK || !strings.Contains(out, "undoing doctor --fix") {
+		t.Errorf("restore after doctor --fix: exit %d %s %s", code, out, errOut)
+	}
+	fixesWrote := map[string]bool{}
+	for _, k := range allKeys(t, client, bucket, "p") {
+		if !slices.Contains(before, k) {
+			fixesWrote[k] = true
+		}
+	}
+	for _, k := range before {
+		if !slices.Contains(allKeys(t, client, bucket, "p"), k) {
+			t.Errorf("%s did not come back", k)
+		}
+	}
+	if len(fixesWrote) > 0 {
+		t.Errorf("after restore the bucket holds keys it did not hold before: %v", fixesWrote)
+	}
 }

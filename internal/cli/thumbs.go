@@ -64,7 +64,7 @@ func thumbOptions(ctx context.Context, f store.Face, dir string) thumbs.Options 
 func runThumbs(c *call, size int, cacheDir string, prune bool) int {
 	ctx, stop := interruptible()
 	defer stop()
-	res, err := c.store.Scan(ctx, store.ScanOptions{})
+	res, err := c.store.Scan(ctx, c.scanOptions())
 	if err != nil {
 		return c.fail(err)
 	}

@@ -72,7 +72,7 @@ func runWatch(ctx context.Context, c *call, asJSON bool, interval time.Duration)
 		}
 	} else if objs, ok := c.store.(*store.Objects); ok {
 		var pw *watcher.Poller
-		pw, res, err = watcher.Poll(ctx, objs, watcher.PollOptions{Interval: interval})
+		pw, res, err = watcher.Poll(ctx, objs, watcher.PollOptions{Interval: interval, Scan: c.scanOptions()})
 		if pw != nil {
 			w, how = pw, fmt.Sprintf("polling %s every %s", pw.Where(), interval)
 		}

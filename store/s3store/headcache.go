@@ -20,9 +20,15 @@ import (
 
 // headMax is the most of an object's first bytes the head cache keeps: a
 // sidecar whole (lash's are a few hundred bytes), or what judging a blob
-// reads of its start (its type and pixel size, a few hundred bytes for
-// most images, more for a JPEG with a large EXIF block).
-const headMax = 64 << 10
+// reads of its start (its type and pixel size: the first 512 bytes for
+// most images). A JPEG whose EXIF block comes before its size needs more;
+// past headMax it is not cached and is fetched again at each listing.
+const headMax = 16 << 10
+
+// headFileMax is the most the cache file of one store grows to (about
+// 100,000 images' heads); past it, the heads already kept are still
+// served and no more are added.
+const headFileMax = 96 << 20
 
 // headCache keeps, on disk, the first bytes lashview read of each object of
 // one store, under the object's key and ETag: an object whose listing
@@ -34,13 +40,13 @@ const headMax = 64 << 10
 type headCache struct {
 	path string
 
-	mu      sync.Mutex
-	loaded  bool
-	heads   map[string]head // by key
-	stale   int             // entries in the file that a later one replaced
-	f       *os.File        // open for appending, nil until the first add
-	broken  error           // the file cannot be written: the cache only reads
-	written int
+	mu     sync.Mutex
+	loaded bool
+	heads  map[string]head // by key
+	stale  int             // entries in the file that a later one replaced
+	f      *os.File        // open for appending, nil until the first add
+	broken error           // the file cannot be written: the cache only reads
+	size   int64           // the file's length
 }
 
 // head is what the cache holds of one object.
@@ -159,7 +165,13 @@ func (c *headCache) add(key string, h head) {
 		buf.WriteByte(0)
 	}
 	put(h.data)
-	if _, err := c.f.Write(buf.Bytes()); err != nil {
+	if c.size+int64(buf.Len()) > headFileMax {
+		c.broken = fmt.Errorf("the head cache %s is full (%d bytes)", c.path, c.size)
+		return
+	}
+	n, err := c.f.Write(buf.Bytes())
+	c.size += int64(n)
+	if err != nil {
 		c.broken = err
 	}
 }
@@ -180,7 +192,12 @@ func (c *headCache) open() error {
 	if err != nil {
 		return err
 	}
-	c.f = f
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	c.f, c.size = f, fi.Size()
 	return nil
 }
 
@@ -200,7 +217,8 @@ func (c *headCache) validFile() bool {
 		return err == nil
 	}
 	for r.Len() > 0 {
-		if !skip() || !skip() {
+		key, etag := skip(), skip()
+		if !key || !etag {
 			return false
 		}
 		if _, err := r.ReadByte(); err != nil || !skip() {
