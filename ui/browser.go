@@ -50,6 +50,10 @@ type Config struct {
 	Now func() time.Time
 	// Probe, when set, measures the window for the benchmark harness.
 	Probe *Probe
+	// ListingDir keeps the last listing of each bucket, shown at once the
+	// next time it is opened while it is listed again; "" means
+	// $XDG_CACHE_HOME/lashview/listings.
+	ListingDir string
 	// Trash is where deleted attachments go and the journal that undoes
 	// them; nil means store.DefaultTrashCan(), as the command line uses.
 	Trash *store.TrashCan
@@ -68,8 +72,13 @@ type Browser struct {
 	q   *uiQueue
 	now func() time.Time
 
-	// The open store and its services; all replaced by openStore.
+	// The open store and its services; all replaced by Open. face is the
+	// store, whichever backend holds it (store.Folder, or a bucket's
+	// *store.Objects); st is the same store when it is a folder (nil for a
+	// bucket), for what only a folder has.
+	face     store.Face
 	st       *store.Store
+	storeURL string // the bucket being opened or open ("" for a folder)
 	thumbs   thumbnailer
 	storeCtx context.Context    // ends when the store is closed
 	stop     context.CancelFunc // closes storeCtx: ends the listing and the watcher
@@ -187,13 +196,15 @@ func (b *Browser) closeStore() {
 		b.thumbs.Close()
 		b.thumbs = nil
 	}
-	b.st = nil
+	b.st, b.face, b.storeURL = nil, nil, ""
 }
 
-// Open shows the store at dir: the welcome view when it does not exist,
-// else the grid, filled in the background as the listing proceeds.
+// Open shows the store at dir (a folder, or a bucket's s3:// URL): the
+// welcome view when it does not exist, else the grid, filled in the
+// background as the listing proceeds.
 func (b *Browser) Open(dir string) {
-	if abs, err := filepath.Abs(dir); err == nil {
+	bucket := isBucketURL(dir)
+	if abs, err := filepath.Abs(dir); err == nil && !bucket {
 		dir = abs
 	}
 	b.closeStore()
@@ -206,6 +217,10 @@ func (b *Browser) Open(dir string) {
 	b.fresh = map[store.ID]time.Time{}
 	b.thumbErrs = map[store.ID]error{}
 	b.isDemo = b.cfg.DemoDir != "" && filepath.Clean(dir) == filepath.Clean(b.cfg.DemoDir)
+	if bucket {
+		b.openBucket(dir)
+		return
+	}
 	st, warn := b.openStore(dir)
 	if st == nil {
 		// store.Open's checks of the folder say why there is no store.
@@ -220,8 +235,14 @@ func (b *Browser) Open(dir string) {
 		b.showWelcome(dir, why, errors.Is(warn, store.ErrNoStore))
 		return
 	}
+	b.opened(store.Folder(st), st, dir, warn)
+}
+
+// opened shows the store v (st when it is a folder) named dir, once it
+// could be opened: its services start and its listing begins.
+func (b *Browser) opened(v store.Face, st *store.Store, dir string, warn error) {
 	gen := b.storeGen
-	thumbs, live, err := b.cfg.Services(st, func(r thumbs.Result) {
+	thumbs, live, err := b.cfg.Services(v, func(r thumbs.Result) {
 		b.q.post(func() { b.onThumb(gen, r) })
 	})
 	if err != nil {
@@ -229,7 +250,7 @@ func (b *Browser) Open(dir string) {
 		b.showWelcome(dir, fmt.Sprintf("The store at %s cannot be shown: %v.", tildePath(dir), err), false)
 		return
 	}
-	b.st, b.thumbs = st, thumbs
+	b.face, b.st, b.thumbs = v, st, thumbs
 	b.prefs.setLastStore(dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.storeCtx, b.stop = ctx, cancel

@@ -26,7 +26,7 @@ const prefGrace = "cleanup.grace"
 // that Undo brings back.
 type cleanupView struct {
 	b   *Browser
-	st  *store.Store
+	st  store.Face
 	dlg dialog.Dialog
 
 	grace    time.Duration
@@ -62,7 +62,7 @@ func (e *editor) showCleanup() {
 		return
 	}
 	c := b.refs.cleanup
-	if c == nil || c.st != b.st {
+	if c == nil || c.st != b.face {
 		c = newCleanupView(b)
 		b.refs.cleanup = c
 	}
@@ -71,8 +71,8 @@ func (e *editor) showCleanup() {
 }
 
 func newCleanupView(b *Browser) *cleanupView {
-	c := &cleanupView{b: b, st: b.st, grace: b.prefs.grace()}
-	intro := wrapped("lash deletes, by itself, every blob that no session keeps once it is older than a grace period (its default is 1 hour). Here is what that clean-up would take from this store now. Moving them to the Trash can be undone.")
+	c := &cleanupView{b: b, st: b.face, grace: b.prefs.grace()}
+	intro := wrapped("lash deletes, by itself, every blob that no session keeps once it is older than a grace period (its default is 1 hour). Here is what that clean-up would take from this store now. Moving them to " + b.trashName() + " can be undone.")
 	c.graceIn = widget.NewEntry()
 	c.graceIn.SetText(formatGrace(c.grace))
 	c.graceIn.OnChanged = c.onGrace
@@ -85,7 +85,7 @@ func newCleanupView(b *Browser) *cleanupView {
 	graceRow := container.NewHBox(widget.NewLabel("Grace period:"), container.NewGridWrap(fyne.NewSize(110, c.graceIn.MinSize().Height), c.graceIn),
 		hint, c.graceErr)
 	c.summary = wrapped("")
-	c.moveBtn = widget.NewButtonWithIcon("Move to Trash", theme.DeleteIcon(), c.move)
+	c.moveBtn = widget.NewButtonWithIcon(moveTo(b.trashName()), theme.DeleteIcon(), c.move)
 	c.moveBtn.Importance = widget.HighImportance
 	c.moveBtn.Disable()
 	c.list = widget.NewList(
@@ -103,7 +103,7 @@ func newCleanupView(b *Browser) *cleanupView {
 	top := container.NewVBox(intro, graceRow, c.summary, widget.NewSeparator())
 	bottom := container.NewVBox(widget.NewSeparator(), container.NewHBox(c.moveBtn))
 	content := container.NewBorder(top, bottom, nil, nil, c.list)
-	c.dlg = dialog.NewCustom("Clean up — "+tildePath(c.st.Root()), "Close", content, b.win)
+	c.dlg = dialog.NewCustom("Clean up — "+b.where(), "Close", content, b.win)
 	c.dlg.Resize(fyne.NewSize(820, 560))
 	return c
 }
@@ -243,10 +243,10 @@ func (c *cleanupView) show(ix *sessions.Index, sw sessions.Sweep, err error) {
 	c.summary.SetText(s)
 	c.list.Refresh()
 	if len(c.items) > 0 {
-		c.moveBtn.SetText(fmt.Sprintf("Move %s (%s) to the Trash", plural(len(c.items), "attachment"), humanBytes(c.size)))
+		c.moveBtn.SetText(fmt.Sprintf("Move %s (%s) to %s", plural(len(c.items), "attachment"), humanBytes(c.size), c.b.trashName()))
 		c.moveBtn.Enable()
 	} else {
-		c.moveBtn.SetText("Move to Trash")
+		c.moveBtn.SetText(moveTo(c.b.trashName()))
 	}
 }
 
@@ -268,7 +268,7 @@ func reclaimWhy(uses []sessions.Use) string {
 // still reclaim goes.
 func (c *cleanupView) move() {
 	b := c.b
-	if b.ed.busy || len(c.items) == 0 || b.refs.ix == nil || c.st != b.st {
+	if b.ed.busy || len(c.items) == 0 || b.refs.ix == nil || c.st != b.face {
 		return
 	}
 	sw, err := sessions.Collect(b.refs.ix, c.blobs(), b.now(), c.grace)
@@ -295,4 +295,13 @@ func (c *cleanupView) move() {
 	}
 	c.dlg.Hide()
 	b.ed.trash(ids, size, b.ed.describe(ids))
+}
+
+// moveTo is the clean-up button's words: "Move to Trash", "Move to the
+// bucket's trash area".
+func moveTo(trash string) string {
+	if trash == "the Trash" {
+		return "Move to Trash"
+	}
+	return "Move to " + trash
 }

@@ -17,6 +17,21 @@ import (
 // danglingExplain is the Health view's sentence about dangling references.
 const danglingExplain = "A lash session holds an attachment whose blob is not in the store: that session will fail to show it. When lashview moved the blob to its Trash, it can be brought back."
 
+// trashedOf are the ids whose blob of the store v lies in its trash: the
+// desktop Trash of can for a folder (trashedBlobs), the trash area of a
+// bucket.
+func trashedOf(ctx context.Context, v store.Face, can *store.TrashCan) (map[store.ID]bool, error) {
+	if o, ok := v.(interface {
+		TrashedIDs(ctx context.Context) (map[store.ID]bool, error)
+	}); ok {
+		return o.TrashedIDs(ctx)
+	}
+	if st, ok := store.FolderOf(v); ok {
+		return trashedBlobs(can, st)
+	}
+	return nil, nil
+}
+
 // trashedBlobs are the ids whose blob of the store st lies in the Trash
 // of can (nil: the default), by its journal, not yet restored.
 func trashedBlobs(can *store.TrashCan, st *store.Store) (map[store.ID]bool, error) {
@@ -92,10 +107,10 @@ func (h *healthView) showDangling() int {
 		h.list.Add(indent(wrapped("Held by " + strings.Join(held, ", "))))
 		if h.inTrash[id] {
 			id := id
-			btn := widget.NewButtonWithIcon("Restore from the Trash", theme.ContentUndoIcon(), func() { h.restore(id) })
+			btn := widget.NewButtonWithIcon("Restore from "+trashWord(b.trashName()), theme.ContentUndoIcon(), func() { h.restore(id) })
 			h.list.Add(indent(container.NewHBox(btn)))
 		} else {
-			h.list.Add(indent(wrapped("Left as it is: the blob is not in lashview's Trash, so only a copy of the file kept elsewhere could bring it back.")))
+			h.list.Add(indent(wrapped("Left as it is: the blob is not in " + b.trashName() + ", so only a copy of the file kept elsewhere could bring it back.")))
 		}
 	}
 	h.list.Add(widget.NewSeparator())
@@ -108,24 +123,32 @@ func (h *healthView) restore(id store.ID) {
 	if h.busy() {
 		return
 	}
-	ctx := h.begin("Restoring "+id.Short()+" from the Trash…", false)
+	ctx := h.begin("Restoring "+id.Short()+" from "+h.e.b.trashName()+"…", false)
 	b := h.e.b
-	st, can := h.st, b.cfg.Trash
+	st, tc := h.st, b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: can})
+		rep, err := st.Restore(ctx, []store.ID{id}, store.TrashOptions{Can: tc})
 		return func() {
 			h.end()
 			msg := restoreProblems(rep, err)
-			if st == b.st {
+			if st == b.face {
 				h.e.showIDs([]store.ID{id}, nil)
 			}
 			if msg != "" {
-				b.showError(fmt.Errorf("%s could not be restored from the Trash:\n%s", id.Short(), msg))
+				b.showError(fmt.Errorf("%s could not be restored from %s:\n%s", id.Short(), b.trashName(), msg))
 			} else {
-				h.result.SetText("Restored " + id.Short() + " from the Trash: the sessions that hold it can show it again.")
+				h.result.SetText("Restored " + id.Short() + " from " + b.trashName() + ": the sessions that hold it can show it again.")
 				h.result.Show()
 			}
 			h.scan()
 		}
 	})
+}
+
+// trashWord is a trash's name for a button: "the Trash", "the trash area".
+func trashWord(trash string) string {
+	if trash == "the Trash" {
+		return trash
+	}
+	return "the trash area"
 }

@@ -154,10 +154,9 @@ func (d *detailsPanel) show(a *store.Attachment) {
 		f["Dimensions"].SetText("unknown")
 	}
 	f["Modified"].SetText(a.Modified.Local().Format("2006-01-02 15:04:05 MST") + " (" + ago(d.host.clock(), a.Modified) + ")")
-	lay := d.host.current().Layout()
-	path := lay.Blob(a.ID)
+	path := placeOf(d.host.current(), store.BlobKey(a.ID))
 	if !a.HasBlob {
-		path = lay.Sidecar(a.ID) + " (no blob)"
+		path = placeOf(d.host.current(), store.SidecarKey(a.ID)) + " (no blob)"
 	}
 	f["Path"].SetText(tildePath(path))
 	d.status.SetText(string(a.Status))

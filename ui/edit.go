@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
@@ -113,7 +114,7 @@ func (e *editor) setConfirmTrash(on bool) {
 // says why nothing can be done.
 func (e *editor) storeReady(what string) bool {
 	b := e.b
-	if b.st == nil || b.root.Objects[0] != b.stack {
+	if b.face == nil || b.root.Objects[0] != b.stack {
 		b.showError(fmt.Errorf("open a store before you %s", what))
 		return false
 	}
@@ -165,16 +166,34 @@ func (e *editor) selectAll() {
 // the first into view.
 func (e *editor) showIDs(ids []store.ID, fresh map[store.ID]bool) {
 	b := e.b
-	if b.st == nil || len(ids) == 0 {
+	if b.face == nil || len(ids) == 0 {
+		return
+	}
+	e.showAttachments(examineAll(b.lifetime(), b.face, ids), fresh)
+}
+
+// examineAll looks at each id as a listing would (off the UI goroutine
+// for a bucket: each is a request); those not in the store are left out.
+func examineAll(ctx context.Context, v store.Face, ids []store.ID) []store.Attachment {
+	out := make([]store.Attachment, 0, len(ids))
+	for _, id := range ids {
+		if a, ok, err := v.Examine(ctx, id); err == nil && ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// showAttachments is showIDs with the attachments examined already.
+func (e *editor) showAttachments(atts []store.Attachment, fresh map[store.ID]bool) {
+	b := e.b
+	if b.face == nil || len(atts) == 0 {
 		return
 	}
 	now := b.now()
-	sel := make([]store.ID, 0, len(ids))
-	for _, id := range ids {
-		a, ok := b.st.Examine(id)
-		if !ok {
-			continue
-		}
+	sel := make([]store.ID, 0, len(atts))
+	for _, a := range atts {
+		id := a.ID
 		if _, known := b.cat.byID[id]; !known && fresh[id] {
 			b.fresh[id] = now
 		}

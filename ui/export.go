@@ -22,7 +22,7 @@ import (
 func (e *editor) saveCopy() {
 	b := e.b
 	a, ok := b.cat.get(b.sel.focus)
-	if !ok || b.st == nil {
+	if !ok || b.face == nil {
 		b.flash("Select an attachment to save a copy of")
 		return
 	}
@@ -30,7 +30,7 @@ func (e *editor) saveCopy() {
 		b.showError(fmt.Errorf("%s has no blob: there are no bytes to save", a.ID.Short()))
 		return
 	}
-	st := b.st
+	st := b.face
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			b.showError(fmt.Errorf("cannot save there: %w", err))
@@ -40,8 +40,8 @@ func (e *editor) saveCopy() {
 			return // cancelled
 		}
 		dest := w.URI().Path()
-		e.b.background(func(context.Context) func() {
-			werr := copyBlob(st, a.ID, w)
+		e.b.background(func(ctx context.Context) func() {
+			werr := copyBlob(ctx, st, a.ID, w)
 			return func() {
 				if werr != nil {
 					b.showError(fmt.Errorf("the copy of %s could not be written to %s: %w", a.ID.Short(), dest, werr))
@@ -88,8 +88,8 @@ func copyName(a store.Attachment) string {
 }
 
 // copyBlob streams a blob into w and closes it.
-func copyBlob(st *store.Store, id store.ID, w io.WriteCloser) error {
-	f, err := st.OpenBlob(id)
+func copyBlob(ctx context.Context, st store.Face, id store.ID, w io.WriteCloser) error {
+	f, _, err := openBlobOf(ctx, st, id)
 	if err != nil {
 		w.Close()
 		return err
@@ -109,7 +109,7 @@ func copyBlob(st *store.Store, id store.ID, w io.WriteCloser) error {
 func (e *editor) openWith() {
 	b := e.b
 	a, ok := b.cat.get(b.sel.focus)
-	if !ok || b.st == nil {
+	if !ok || b.face == nil {
 		b.flash("Select an attachment to open")
 		return
 	}
@@ -117,9 +117,9 @@ func (e *editor) openWith() {
 		b.showError(fmt.Errorf("%s has no blob lashview can read: there is nothing to open", a.ID.Short()))
 		return
 	}
-	st := b.st
-	e.b.background(func(context.Context) func() {
-		path, err := exportTemp(st, a)
+	st := b.face
+	e.b.background(func(ctx context.Context) func() {
+		path, err := exportTemp(ctx, st, a)
 		return func() {
 			if err != nil {
 				b.showError(fmt.Errorf("%s could not be prepared for another application: %w", a.ID.Short(), err))
@@ -139,7 +139,7 @@ func (e *editor) openWith() {
 
 // exportTemp writes a's bytes to lashview's temporary folder under a name
 // with the right extension, and returns its path.
-func exportTemp(st *store.Store, a store.Attachment) (string, error) {
+func exportTemp(ctx context.Context, st store.Face, a store.Attachment) (string, error) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("lashview-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
@@ -149,7 +149,7 @@ func exportTemp(st *store.Store, a store.Attachment) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := copyBlob(st, a.ID, tmp); err != nil {
+	if err := copyBlob(ctx, st, a.ID, tmp); err != nil {
 		os.Remove(tmp.Name())
 		return "", err
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,7 +47,7 @@ func TestExportTemp(t *testing.T) {
 	if !ok {
 		t.Fatal("no attachment")
 	}
-	path, err := exportTemp(st, a)
+	path, err := exportTemp(context.Background(), store.Folder(st), a)
 	if err != nil {
 		t.Fatal(err)
 	}

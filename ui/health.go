@@ -41,7 +41,7 @@ var verifyExplain = map[store.VerifyStatus]string{
 // re-hashes every blob (as `lashview verify`).
 type healthView struct {
 	e   *editor
-	st  *store.Store
+	st  store.Face
 	dlg dialog.Dialog
 
 	summary  *widget.Label
@@ -66,7 +66,7 @@ func (e *editor) showHealth() {
 	if !e.storeReady("check the store's health") {
 		return
 	}
-	if e.health == nil || e.health.st != e.b.st {
+	if e.health == nil || e.health.st != e.b.face {
 		e.health = newHealthView(e)
 		e.setHealthBadge(0) // the badge was about another store
 	}
@@ -75,7 +75,7 @@ func (e *editor) showHealth() {
 }
 
 func newHealthView(e *editor) *healthView {
-	h := &healthView{e: e, st: e.b.st, checks: map[string]*widget.Check{}}
+	h := &healthView{e: e, st: e.b.face, checks: map[string]*widget.Check{}}
 	h.summary = widget.NewLabel("")
 	h.summary.Wrapping = fyne.TextWrapWord
 	h.result = widget.NewLabel("")
@@ -100,7 +100,7 @@ func newHealthView(e *editor) *healthView {
 		container.NewHBox(h.scanBtn, h.verBtn, widget.NewSeparator(), h.fixSel, h.fixAll),
 		h.barBox, h.summary, h.result, widget.NewSeparator())
 	content := container.NewBorder(top, nil, nil, nil, h.scroll)
-	h.dlg = dialog.NewCustom("Store health — "+tildePath(h.st.Root()), "Close", content, e.b.win)
+	h.dlg = dialog.NewCustom("Store health — "+e.b.where(), "Close", content, e.b.win)
 	h.dlg.SetOnClosed(func() {
 		if h.cancel != nil {
 			h.cancel()
@@ -146,10 +146,10 @@ func (h *healthView) scan() {
 		return
 	}
 	ctx := h.begin("Looking through the store…", false)
-	st, can := h.st, h.e.b.cfg.Trash
+	st, tc := h.st, h.e.b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		rep, err := st.Doctor(ctx, store.DoctorOptions{Can: can})
-		inTrash, terr := trashedBlobs(can, st)
+		rep, err := st.Doctor(ctx, store.DoctorOptions{Can: tc})
+		inTrash, terr := trashedOf(ctx, st, tc)
 		return func() {
 			h.end()
 			if err != nil {
@@ -157,7 +157,7 @@ func (h *healthView) scan() {
 				return
 			}
 			if terr != nil {
-				h.e.b.flash("The Trash's journal could not be read: " + terr.Error())
+				h.e.b.flash("What is in " + h.e.b.trashName() + " could not be read: " + terr.Error())
 			}
 			h.report, h.inTrash = rep, inTrash
 			h.show()
@@ -177,16 +177,16 @@ func (h *healthView) fix(paths []string) {
 	}
 	ctx := h.begin("Fixing…", true)
 	b := h.e.b
-	st, can := h.st, b.cfg.Trash
+	st, tc := h.st, b.cfg.Trash
 	h.e.b.background(func(context.Context) func() {
-		rep, err := st.Doctor(ctx, store.DoctorOptions{Fix: true, Only: paths, Can: can,
+		rep, err := st.Doctor(ctx, store.DoctorOptions{Fix: true, Only: paths, Can: tc,
 			Progress: func(done, total int) {
 				b.q.post(func() { h.bar.SetValue(float64(done) / float64(max(total, 1))) })
 			}})
 		return func() {
 			h.end()
 			if rep != nil {
-				h.result.SetText(fixSummary(rep))
+				h.result.SetText(fixSummary(rep, b.trashName()))
 				h.result.Show()
 			}
 			if err != nil {
@@ -199,7 +199,7 @@ func (h *healthView) fix(paths []string) {
 }
 
 // fixSummary says what a doctor --fix did, in words.
-func fixSummary(rep *store.DoctorReport) string {
+func fixSummary(rep *store.DoctorReport, trash string) string {
 	var done, failed []string
 	for _, p := range rep.Problems {
 		switch {
@@ -224,7 +224,7 @@ func fixSummary(rep *store.DoctorReport) string {
 		s = append(s, fmt.Sprintf("%s could not be fixed:\n%s", plural(len(failed), "problem"), strings.Join(failed, "\n")))
 	}
 	if rep.Batch != nil {
-		s = append(s, "What was removed or replaced is in the Trash; `lashview restore` undoes the whole repair.")
+		s = append(s, "What was removed or replaced is in "+trash+"; `lashview restore` undoes the whole repair.")
 	}
 	return strings.Join(s, "\n\n")
 }
@@ -337,7 +337,7 @@ func (h *healthView) show() {
 	case fixable == 0:
 		h.summary.SetText(fmt.Sprintf("%s found; none has a fix lashview can apply: a person should look at them.", plural(n, "problem")))
 	default:
-		h.summary.SetText(fmt.Sprintf("%s found; %d can be fixed. Fixes never delete: what they remove or replace goes to the Trash.", plural(n, "problem"), fixable))
+		h.summary.SetText(fmt.Sprintf("%s found; %d can be fixed. Fixes never delete: what they remove or replace goes to %s.", plural(n, "problem"), fixable, h.e.b.trashName()))
 	}
 	h.list.Refresh()
 	h.updateFixButtons()

@@ -115,7 +115,8 @@ func newHarness(t *testing.T, dir string, opts ...func(*Config)) *harness {
 		DemoDir:      t.TempDir() + "/demo-store",
 		RunOnUI:      h.loop.run,
 		Now:          func() time.Time { return fixedNow },
-		Services: func(st *store.Store, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
+		Services: func(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
+			st, _ := store.FolderOf(v)
 			c, err := thumbs.New(thumbs.Options{Dir: thumbDir, Open: openerOf(st), OnResult: onResult, Workers: 2})
 			if err != nil {
 				return nil, nil, err

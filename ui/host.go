@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"image"
+	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,17 +18,18 @@ import (
 
 // viewerHost is what the full-size viewer needs of the window.
 type viewerHost interface {
-	current() *store.Store
+	current() store.Face
 	post(f func())
 	canvas() fyne.Canvas
 	selectOnly(id store.ID)
+	lifetime() context.Context
 	closeViewer()
 	doKey(where keyPlace, k fyne.KeyName) bool
 }
 
 // detailsHost is what the details panel needs of the window.
 type detailsHost interface {
-	current() *store.Store
+	current() store.Face
 	clock() time.Time
 	selectedCount() int
 	thumbErr(id store.ID) error
@@ -36,7 +38,7 @@ type detailsHost interface {
 
 // relabelHost is what the label field needs of the window.
 type relabelHost interface {
-	current() *store.Store
+	current() store.Face
 	canvas() fyne.Canvas
 	focusGrid()
 	refreshAll()
@@ -52,10 +54,33 @@ var (
 )
 
 // current is the open store (nil when none is).
-func (b *Browser) current() *store.Store { return b.st }
+func (b *Browser) current() store.Face { return b.face }
 
 // post runs f on the UI goroutine, in the window's one queue.
 func (b *Browser) post(f func()) { b.q.post(f) }
+
+// lifetime is a context that ends when the open store is closed.
+func (b *Browser) lifetime() context.Context {
+	if b.storeCtx == nil {
+		return context.Background()
+	}
+	return b.storeCtx
+}
+
+// placeOf names a key of the store v for a person: its path in a folder,
+// its s3:// URL in a bucket.
+func placeOf(v store.Face, key string) string {
+	if v == nil {
+		return ""
+	}
+	if o, ok := v.(interface{ Backend() store.Backend }); ok {
+		return o.Backend().Where(key)
+	}
+	if st, ok := store.FolderOf(v); ok {
+		return filepath.Join(st.Root(), filepath.FromSlash(key))
+	}
+	return v.Where() + "/" + key
+}
 
 // canvas is the window's canvas.
 func (b *Browser) canvas() fyne.Canvas { return b.win.Canvas() }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -79,6 +80,9 @@ type plan struct {
 	skipped int // files inside folders that are not images
 	folders int // folders among what was dropped
 	bytes   int64
+	// blobOnly: the store takes files of any type as blob-only
+	// attachments (its Writes).
+	blobOnly bool
 }
 
 // importOutcome is what an import did.
@@ -87,6 +91,9 @@ type importOutcome struct {
 	dups     []duplicate
 	failed   []refusal
 	canceled bool
+	// shown are the added and duplicate attachments as the store holds
+	// them now, examined off the UI goroutine.
+	shown []store.Attachment
 }
 
 // duplicate is a file whose bytes the store already held.
@@ -196,7 +203,7 @@ func (e *editor) importPaths(paths []string) {
 		b.showError(errors.New("an import is still running: wait for it, or cancel it, before adding more"))
 		return
 	}
-	st := b.st
+	st := b.face
 	ctx, cancel := context.WithCancel(b.storeCtx)
 	e.imp.cancel = cancel
 	e.imp.gen++
@@ -206,11 +213,19 @@ func (e *editor) importPaths(paths []string) {
 		e.imp.show("Looking at what was dropped…", 0)
 	}
 	go func() {
-		p := planImport(ctx, paths, st.Writes() == store.GenBlobOnly)
+		writes, werr := st.Writes(ctx)
+		p := planImport(ctx, paths, writes == store.GenBlobOnly)
+		p.blobOnly = writes == store.GenBlobOnly
 		b.q.post(func() {
-			if st != b.st {
+			if st != b.face {
 				cancel()
 				e.imp.finish(gen)
+				return
+			}
+			if werr != nil && ctx.Err() == nil {
+				cancel()
+				e.imp.finish(gen)
+				b.showError(fmt.Errorf("nothing was imported: what %s holds could not be read: %w", b.where(), werr))
 				return
 			}
 			if ctx.Err() != nil {
@@ -341,7 +356,7 @@ func sniffFile(path string) (store.MediaType, error) {
 
 // runImport puts the planned files one by one, reporting progress to the
 // strip at most ten times a second.
-func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan) {
+func (e *editor) runImport(ctx context.Context, gen int, st store.Face, p plan) {
 	b := e.b
 	showBar := len(p.files) > 1 || p.bytes >= barAbove
 	if showBar {
@@ -352,6 +367,7 @@ func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan
 	}
 	var bytesDone atomic.Int64
 	var filesDone atomic.Int64
+	life := b.lifetime()
 	go func() {
 		var out importOutcome
 		last := time.Time{}
@@ -397,9 +413,14 @@ func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan
 		if ctx.Err() != nil {
 			out.canceled = true // after the last file: it was put, and says so
 		}
+		ids := slices.Clone(out.added)
+		for _, d := range out.dups {
+			ids = append(ids, d.id)
+		}
+		out.shown = examineAll(life, st, ids)
 		b.q.post(func() {
 			e.imp.finish(gen)
-			if st != b.st {
+			if st != b.face {
 				return
 			}
 			e.report(p, out)
@@ -409,7 +430,7 @@ func (e *editor) runImport(ctx context.Context, gen int, st *store.Store, p plan
 
 // importOne puts one file unless the store already holds its bytes.
 // progress is told how many bytes were read as they are.
-func importOne(ctx context.Context, st *store.Store, path string, progress func(int64)) (store.ID, *duplicate, error) {
+func importOne(ctx context.Context, st store.Face, path string, progress func(int64)) (store.ID, *duplicate, error) {
 	sc, have, err := st.PutFile(ctx, path, store.PutFileOptions{KeepExisting: true, Progress: progress})
 	switch {
 	case errors.Is(err, store.ErrNotImage):
@@ -442,14 +463,21 @@ func (e *editor) report(p plan, out importOutcome) {
 			sel = append(sel, d.id)
 		}
 	}
-	e.showIDs(sel, fresh)
+	// In the order of sel: the added ones, then the duplicates.
+	pos := make(map[store.ID]int, len(sel))
+	for i, id := range sel {
+		pos[id] = i
+	}
+	shown := slices.Clone(out.shown)
+	slices.SortStableFunc(shown, func(a, b store.Attachment) int { return pos[a.ID] - pos[b.ID] })
+	e.showAttachments(shown, fresh)
 
-	blobOnly := b.st.Writes() == store.GenBlobOnly
+	blobOnly := p.blobOnly
 	what := "image"
 	if blobOnly {
 		what = "file"
 	}
-	summary := fmt.Sprintf("Imported %s into %s", plural(len(out.added), what), tildePath(b.st.Root()))
+	summary := fmt.Sprintf("Imported %s into %s", plural(len(out.added), what), b.where())
 	if out.canceled {
 		summary += " before the import was cancelled"
 	}

@@ -29,25 +29,32 @@ func (b *Browser) startListing() {
 	st := b.st
 	shown := make(chan struct{})
 	b.firstShown = shown
-	index := ""
-	if b.cfg.ListingIndexDir != "" {
-		index = store.HintIndexPath(b.cfg.ListingIndexDir, st.Root())
-	}
-	go listStore(ctx, st, b.cat.order, index, shown, func(p loadProgress) {
+	report := func(p loadProgress) {
 		b.q.post(func() {
 			if gen != b.listGen {
 				return
 			}
 			b.applyListing(seen, p)
 		})
-	})
+	}
+	if st == nil {
+		go listRemote(ctx, b.face, b.cat.order, b.listingFile(), shown, report) // a bucket (remote.go)
+		return
+	}
+	index := ""
+	if b.cfg.ListingIndexDir != "" {
+		index = store.HintIndexPath(b.cfg.ListingIndexDir, st.Root())
+	}
+	go listStore(ctx, st, b.cat.order, index, shown, report)
 }
 
 // applyListing merges one batch of a listing into the catalog.
 func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	anchor := b.grid.anchor()
 	for _, a := range p.found {
-		if !p.fromIndex { // the listing vouches for it once it has read it
+		// What the listing index or a bucket's last listing says is shown
+		// before it is read; the listing vouches for it once it has.
+		if !p.fromIndex && p.remembered.IsZero() {
 			seen[a.ID] = true
 		}
 		delete(b.thumbErrs, a.ID)
@@ -59,6 +66,9 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 	}
 	if len(p.problems) > 0 {
 		b.loadNote = strings.Join(p.problems, "; ")
+	}
+	if !p.remembered.IsZero() {
+		b.loadNote = "showing what it held " + agoShort(time.Since(p.remembered)) + "; reading it again…"
 	}
 	if p.finished {
 		defer b.startWatching()
@@ -103,6 +113,9 @@ type loadProgress struct {
 	// fromIndex: found is what the listing index says, shown before the
 	// store is read; the listing reads every one of them again.
 	fromIndex bool
+	// remembered, when set, says found is what a bucket held when it was
+	// last listed, at that time (remote.go): shown at once, then checked.
+	remembered time.Time
 }
 
 // firstScreenWait is the longest the rest of a listing waits for the

@@ -116,7 +116,7 @@ func (b *Browser) setLive(gen int, s LiveState) {
 
 // rescan lists the whole store again (F5, or the watcher lost track).
 func (b *Browser) rescan() {
-	if b.st == nil || b.storeCtx == nil || b.storeCtx.Err() != nil {
+	if b.face == nil || b.storeCtx == nil || b.storeCtx.Err() != nil {
 		return
 	}
 	if b.watch != nil && b.watchStarted && b.live.Kind != LiveFailed {

@@ -120,9 +120,9 @@ func (r *relabeler) save() {
 	cat.rebuild()
 	r.host.refreshAll()
 	st := r.host.current()
-	r.host.background(func(context.Context) func() {
-		sc, err := st.SetLabel(id, label)
-		fresh, found := st.Examine(id)
+	r.host.background(func(ctx context.Context) func() {
+		sc, err := st.SetLabel(ctx, id, label)
+		fresh, found, _ := st.Examine(ctx, id)
 		return func() {
 			if st != r.host.current() {
 				return

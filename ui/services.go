@@ -3,28 +3,89 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"lashview/store"
 	"lashview/thumbs"
 	"lashview/watcher"
 )
 
-// realServices are the thumbs cache and the watcher of a store.
-func realServices(st *store.Store, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
-	c, err := thumbs.New(thumbs.Options{
-		Open:     openerOf(st),
-		OnResult: onResult,
-		// A screen of 160-pixel cells holds about 40 thumbnails of 77 KiB;
-		// 32 MiB keeps ten screens around for scrolling back, which is
-		// plenty, and the disk cache makes a miss cheap.
-		MemoryBytes: 32 << 20,
-	})
+// realServices are the thumbs cache and the live source of a store: the
+// watcher of a folder; for a bucket, thumbnails fetched a few at a time.
+func realServices(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error) {
+	if st, ok := store.FolderOf(v); ok {
+		c, err := thumbs.New(thumbs.Options{
+			Open:     openerOf(st),
+			OnResult: onResult,
+			// A screen of 160-pixel cells holds about 40 thumbnails of 77 KiB;
+			// 32 MiB keeps ten screens around for scrolling back, which is
+			// plenty, and the disk cache makes a miss cheap.
+			MemoryBytes: 32 << 20,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, &storeWatcher{st: st}, nil
+	}
+	return bucketServices(v, thumbs.Options{OnResult: onResult, MemoryBytes: 32 << 20}, 0)
+}
+
+// bucketServices are the services of a store in a bucket: thumbnails
+// fetched a few at a time (remoteThumbs, opt says where they are cached)
+// and a live source that polls the listing every interval (0: the
+// poller's default).
+func bucketServices(v store.Face, opt thumbs.Options, interval time.Duration) (thumbnailer, liveSource, error) {
+	o, ok := v.(*store.Objects)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s is neither a folder nor a bucket", v.Where())
+	}
+	c, err := remoteThumbs(v, opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, &storeWatcher{st: st}, nil
+	return c, &pollLive{obj: o, interval: interval}, nil
+}
+
+// remoteFetches is how many blobs of a bucket the thumbnail cache fetches
+// at once: enough to hide a request's round trip, few enough not to crowd
+// the server or the link.
+const remoteFetches = 6
+
+// remoteThumbs is the thumbnail cache of a store whose blobs are fetched
+// over the network: remoteFetches workers, each streaming one blob into the
+// decoder. The disk cache is keyed by content id, so a blob whose
+// thumbnail was made once is never fetched again. Closing it cancels the
+// fetches in flight.
+func remoteThumbs(v store.Face, opt thumbs.Options) (thumbnailer, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	opt.Workers = remoteFetches
+	opt.Open = func(id store.ID) (io.ReadCloser, error) {
+		r, n, err := openBlobOf(ctx, v, id)
+		if err != nil {
+			return nil, err
+		}
+		return sizedReader{r, n}, nil
+	}
+	c, err := thumbs.New(opt)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return cancelThumbs{c, cancel}, nil
+}
+
+// cancelThumbs is a thumbnail cache whose Close first cancels its fetches.
+type cancelThumbs struct {
+	*thumbs.Cache
+	cancel context.CancelFunc
+}
+
+func (c cancelThumbs) Close() {
+	c.cancel()
+	c.Cache.Close()
 }
 
 // openerOf opens a store's blobs for the thumbnail cache; an *os.File

@@ -73,14 +73,21 @@ func newRefView(b *Browser) *refView {
 // never waits for it.
 func (r *refView) load() {
 	b := r.b
-	if b.st == nil || b.storeCtx == nil {
+	if b.face == nil || b.storeCtx == nil {
 		return
 	}
 	r.gen++
 	gen, refGen := b.storeGen, r.gen
 	r.loading = true
 	r.summary.SetText(r.numbers())
-	ctx, flag, root := b.storeCtx, b.cfg.Sessions, b.st.Root()
+	ctx, flag, root := b.storeCtx, b.cfg.Sessions, ""
+	bucketSrc := sessions.Source{}
+	if b.st != nil {
+		root = b.st.Root()
+	} else if bucketSrc = bucketSessions(flag); bucketSrc == (sessions.Source{}) {
+		r.apply(bucketSrc, nil, true, nil) // none named (note says so)
+		return
+	}
 	// Reading 200 session databases takes both cores for a moment: let the
 	// first screen of thumbnails have them first.
 	shown := b.firstShown
@@ -94,6 +101,9 @@ func (r *refView) load() {
 			}
 		}
 		src, err := sessions.Locate(flag, root)
+		if root == "" {
+			src, err = bucketSrc, nil
+		}
 		var ix *sessions.Index
 		if err == nil {
 			ix, err = sessions.Open(ctx, src)
@@ -137,7 +147,7 @@ func (r *refView) apply(src sessions.Source, ix *sessions.Index, missing bool, e
 	if h := b.ed.health; h != nil && h.report != nil && !h.busy() {
 		h.show() // dangling references are the index's
 	}
-	if c := r.cleanup; c != nil && c.st == b.st {
+	if c := r.cleanup; c != nil && c.st == b.face {
 		c.compute()
 	}
 }
@@ -165,6 +175,8 @@ func (r *refView) note() string {
 	switch {
 	case r.loading:
 		return "reading lash's sessions…"
+	case r.missing && r.src == (sessions.Source{}):
+		return "no lash sessions named (a bucket has none beside it: --sessions postgres://…)"
 	case r.missing:
 		return "no lash sessions at " + tildePath(r.src.String())
 	case r.err != nil:

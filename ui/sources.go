@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"time"
 
 	"lashview/store"
 	"lashview/thumbs"
@@ -43,17 +45,23 @@ type LiveKind int
 
 // The watcher's states.
 const (
-	LiveStarting   LiveKind = iota // listing the store, setting up watches
-	LiveWatching                   // every change shows within a tenth of a second
-	LiveRescanning                 // listing the whole store again
-	LiveDegraded                   // watching, but some changes may be missed (Err says why)
-	LiveFailed                     // not watching (Err says why)
+	LiveStarting    LiveKind = iota // listing the store, setting up watches
+	LiveWatching                    // every change shows within a tenth of a second
+	LiveRescanning                  // listing the whole store again
+	LiveDegraded                    // watching, but some changes may be missed (Err says why)
+	LiveFailed                      // not watching (Err says why)
+	LivePolling                     // a bucket: its listing is taken every Every
+	LivePollFailing                 // a bucket whose last poll failed (Err); the next is in Retry
 )
 
 // LiveState is the watcher's state, with the problem in words.
 type LiveState struct {
 	Kind LiveKind
 	Err  error
+	// A polled bucket: the time between polls, when the last one
+	// completed, and after a failed one the wait until the next.
+	Every, Retry time.Duration
+	Checked      time.Time
 }
 
 // String is the status bar's words for the state.
@@ -67,8 +75,37 @@ func (s LiveState) String() string {
 		return "● live, but " + errText(s.Err)
 	case LiveFailed:
 		return "not live: " + errText(s.Err)
+	case LivePolling:
+		return "● live: polling every " + seconds(s.Every) + " · checked " + agoShort(time.Since(s.Checked))
+	case LivePollFailing:
+		return "⚠ polling every " + seconds(s.Every) + ", but the last poll failed (" + errText(s.Err) +
+			"); trying again in " + seconds(s.Retry) + " · checked " + agoShort(time.Since(s.Checked))
 	}
 	return "starting the watcher…"
+}
+
+// seconds writes an interval for a person: "3 s", "1.5 s", "2 min".
+func seconds(d time.Duration) string {
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	case d >= time.Second && d%time.Second == 0:
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// agoShort writes how long ago a poll was: "just now", "2 s ago".
+func agoShort(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s ago", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", d/time.Minute)
+	}
+	return fmt.Sprintf("%d h ago", d/time.Hour)
 }
 
 func errText(err error) string {
@@ -91,7 +128,7 @@ type liveSource interface {
 // thumbnail maker, which hands its results to onResult from its workers,
 // and the watcher. The window asks for them each time it opens a store;
 // tests may inject their own.
-type Services func(st *store.Store, onResult func(thumbs.Result)) (thumbnailer, liveSource, error)
+type Services func(v store.Face, onResult func(thumbs.Result)) (thumbnailer, liveSource, error)
 
 // a variable so tests can lengthen it
 

@@ -17,17 +17,30 @@ func (b *Browser) ShowTitle() { b.win.SetTitle(b.title()) }
 
 // title is the window title: the store and its count.
 func (b *Browser) title() string {
-	if b.st == nil {
+	where := b.where()
+	if where == "" {
 		return "lashview"
 	}
-	t := "lashview — " + tildePath(b.st.Root())
+	t := "lashview — " + where
 	if b.isDemo {
-		t = "lashview — demo store " + tildePath(b.st.Root())
+		t = "lashview — demo store " + where
 	}
 	if b.welcome != nil && b.root.Objects[0] == b.welcome.obj {
 		return t
 	}
 	return fmt.Sprintf("%s (%s)", t, thousands(b.cat.total()))
+}
+
+// where names the open store (or the one the welcome view is about) for a
+// person: its folder, or its bucket's s3:// URL; "" when there is none.
+func (b *Browser) where() string {
+	switch {
+	case b.face != nil && b.st == nil:
+		return b.face.Where()
+	case b.st != nil:
+		return tildePath(b.st.Root())
+	}
+	return b.storeURL
 }
 
 // refreshAll updates everything that shows the catalog.
@@ -45,7 +58,7 @@ func (b *Browser) refreshStatus() {
 	} else {
 		b.count.SetText(fmt.Sprintf("%s of %s shown", thousands(shown), thousands(total)))
 	}
-	if b.st == nil {
+	if b.face == nil {
 		b.statusL.SetText("")
 		return
 	}
@@ -53,7 +66,7 @@ func (b *Browser) refreshStatus() {
 	if total == 1 {
 		noun = "attachment"
 	}
-	s := fmt.Sprintf("%s  ·  %s %s  ·  %s", tildePath(b.st.Root()), thousands(total), noun, humanBytes(b.cat.totalSize))
+	s := fmt.Sprintf("%s  ·  %s %s  ·  %s", b.where(), thousands(total), noun, humanBytes(b.cat.totalSize))
 	if b.loadNote != "" {
 		s += "  ·  " + b.loadNote
 	}

@@ -16,7 +16,7 @@ import (
 // trashed is one move to the Trash the banner can undo: the attachments
 // the batch moved, in the grid's order.
 type trashed struct {
-	st    *store.Store
+	st    store.Face
 	ids   []store.ID
 	size  int64
 	label string // what the banner calls them: a label, or "3 attachments"
@@ -54,6 +54,10 @@ func (e *editor) trashSelection() {
 	ask := widget.NewCheck("Ask every time", nil)
 	ask.SetChecked(true)
 	msg := widget.NewLabel(fmt.Sprintf("Move %s (%s) to the Trash?\n\nThey can be brought back with Undo (Ctrl+Z), from the Trash of your file manager, or with lashview restore.", what, humanBytes(size)))
+	if b.st == nil {
+		msg.SetText(fmt.Sprintf("Move %s (%s) to the bucket's trash area (%s)?\n\nA bucket has no desktop Trash: they are copied into the trash area of the same bucket, where lash never looks, and then deleted. They can be brought back with Undo (Ctrl+Z) or with lashview restore.",
+			what, humanBytes(size), placeOf(b.face, store.TrashDir)))
+	}
 	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm("Move to Trash", "Move to Trash", "Cancel", container.NewVBox(msg, ask), func(ok bool) {
 		if !ok {
@@ -79,11 +83,11 @@ func (e *editor) describe(ids []store.ID) string {
 // `lashview rm` does), takes them off the grid, and offers Undo.
 func (e *editor) trash(ids []store.ID, size int64, what string) {
 	b := e.b
-	st, can := b.st, b.cfg.Trash
+	st, tc, where := b.face, b.cfg.Trash, b.trashName()
 	e.busy = true
-	b.flash(fmt.Sprintf("Moving %s to the Trash…", what))
+	b.flash(fmt.Sprintf("Moving %s to %s…", what, where))
 	e.b.background(func(ctx context.Context) func() {
-		batch, err := st.Trash(ctx, ids, store.TrashOptions{Can: can})
+		batch, err := st.Trash(ctx, ids, store.TrashOptions{Can: tc})
 		return func() {
 			e.busy = false
 			moved := map[store.ID]bool{}
@@ -101,7 +105,7 @@ func (e *editor) trash(ids []store.ID, size int64, what string) {
 					doneSize += a.Size
 				}
 			}
-			if st == b.st {
+			if st == b.face {
 				e.forget(done)
 			}
 			if len(done) > 0 {
@@ -109,10 +113,10 @@ func (e *editor) trash(ids []store.ID, size int64, what string) {
 					what = thousands(len(done)) + " of " + thousands(len(ids)) + " attachments"
 				}
 				e.undo = &trashed{st: st, ids: done, size: doneSize, label: what}
-				e.showUndo(fmt.Sprintf("Moved %s (%s) to the Trash.", what, humanBytes(doneSize)))
+				e.showUndo(fmt.Sprintf("Moved %s (%s) to %s.", what, humanBytes(doneSize), where))
 			}
 			if err != nil {
-				b.showError(fmt.Errorf("some attachments could not be moved to the Trash:\n%s", joinErrors(err)))
+				b.showError(fmt.Errorf("some attachments could not be moved to %s:\n%s", where, joinErrors(err)))
 			}
 		}
 	})
@@ -171,29 +175,30 @@ func (e *editor) undoTrash() {
 	if u == nil || e.busy {
 		return
 	}
-	if u.st != b.st {
+	if u.st != b.face {
 		e.undo = nil
 		e.hideUndo()
 		return
 	}
 	e.busy = true
 	e.undoBtn.Disable()
-	can := b.cfg.Trash
+	tc, where := b.cfg.Trash, b.trashName()
 	e.b.background(func(ctx context.Context) func() {
-		rep, err := u.st.Restore(ctx, u.ids, store.TrashOptions{Can: can})
+		rep, err := u.st.Restore(ctx, u.ids, store.TrashOptions{Can: tc})
+		back := examineAll(ctx, u.st, u.ids)
 		return func() {
 			e.busy = false
 			e.undo = nil
 			e.hideUndo()
 			msg := restoreProblems(rep, err)
-			if u.st == b.st {
-				e.showIDs(u.ids, nil)
+			if u.st == b.face {
+				e.showAttachments(back, nil)
 			}
 			if msg != "" {
-				b.showError(fmt.Errorf("the move to the Trash could not be undone completely:\n%s", msg))
+				b.showError(fmt.Errorf("the move to %s could not be undone completely:\n%s", where, msg))
 				return
 			}
-			b.flash(fmt.Sprintf("Brought back %s from the Trash", u.label))
+			b.flash(fmt.Sprintf("Brought back %s from %s", u.label, where))
 		}
 	})
 }

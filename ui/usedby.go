@@ -51,6 +51,9 @@ func (u *usedBySection) show(id store.ID) {
 	case r.loading:
 		u.list.Add(wrapped("Reading lash's sessions…"))
 		return
+	case r.missing && r.src == (sessions.Source{}):
+		u.list.Add(wrapped("Unknown: no lash sessions were named. A bucket has no sessions folder beside it; open it with --sessions postgres://… (or set $LASH_POSTGRES_DATABASE_URL) to see who uses what."))
+		return
 	case r.missing:
 		u.list.Add(wrapped("No session: there are no lash sessions at " + tildePath(r.src.String()) + "."))
 		return

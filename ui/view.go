@@ -72,7 +72,7 @@ func (b *Browser) build() {
 // store. (The desktop driver calls it; tests call it directly, since the
 // test window ignores drops.)
 func (b *Browser) onDropped(_ fyne.Position, uris []fyne.URI) {
-	if b.st == nil || b.root.Objects[0] != b.stack {
+	if b.face == nil || b.root.Objects[0] != b.stack {
 		b.showError(fmt.Errorf("open a store before dropping images on the window"))
 		return
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image"
 	_ "image/gif" // the viewer decodes every type lash stores
@@ -88,9 +89,9 @@ func (v *viewer) open(id store.ID) {
 		v.area.set(nil, errNoBlob(a), "")
 		return
 	}
-	st := v.host.current()
+	st, ctx := v.host.current(), v.host.lifetime()
 	go func() {
-		img, err := decodeFull(st, id)
+		img, err := decodeFull(ctx, st, id)
 		v.host.post(func() {
 			if gen != v.gen || v.id != id {
 				return
@@ -186,12 +187,12 @@ func (v *viewer) TypedRune(r rune) {
 
 // decodeFull decodes an attachment's whole image, refusing one over the
 // pixel cap before decoding it and shrinking one too wide for a texture.
-func decodeFull(st *store.Store, id store.ID) (image.Image, error) {
-	f, err := st.OpenBlob(id)
+func decodeFull(ctx context.Context, st store.Face, id store.ID) (image.Image, error) {
+	f, _, err := openBlobOf(ctx, st, id)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { f.Close() }()
 	cfg, format, err := image.DecodeConfig(f)
 	if err != nil {
 		return nil, fmt.Errorf("the bytes are not an image lashview can decode: %w", err)
@@ -199,8 +200,17 @@ func decodeFull(st *store.Store, id store.ID) (image.Image, error) {
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxViewPixels {
 		return nil, fmt.Errorf("the image is %d × %d pixels, over the viewer's limit of %d megapixels", cfg.Width, cfg.Height, maxViewPixels/1_000_000)
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("cannot read the blob again: %w", err)
+	// From the start again: a file seeks, a bucket's object is fetched
+	// again (the header alone was read of it).
+	if sk, ok := f.(io.Seeker); ok {
+		if _, err := sk.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("cannot read the blob again: %w", err)
+		}
+	} else {
+		f.Close()
+		if f, _, err = openBlobOf(ctx, st, id); err != nil {
+			return nil, fmt.Errorf("cannot read the blob again: %w", err)
+		}
 	}
 	img, _, err := image.Decode(f)
 	if err != nil {
