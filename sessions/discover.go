@@ -46,6 +46,21 @@ func Locate(flag, storeRoot string) (Source, error) {
 	return locate(flag, storeRoot, os.Getenv, os.UserHomeDir)
 }
 
+// LocateForBucket is where the sessions of a store in a bucket are:
+// --sessions, else $LASH_POSTGRES_DATABASE_URL (lash's server setup keeps
+// its sessions in PostgreSQL), else none (the zero Source): a bucket has
+// no sessions folder beside it.
+func LocateForBucket(flag string) Source {
+	if flag == "" && os.Getenv("LASH_POSTGRES_DATABASE_URL") == "" {
+		return Source{}
+	}
+	src, err := Locate(flag, "")
+	if err != nil {
+		return Source{}
+	}
+	return src
+}
+
 func locate(flag, storeRoot string, getenv func(string) string, home func() (string, error)) (Source, error) {
 	if flag != "" {
 		if IsPostgresURL(flag) {

@@ -21,6 +21,7 @@ import (
 
 	"lashview/sessions"
 	"lashview/store"
+	"lashview/store/s3store"
 	"lashview/thumbs"
 )
 
@@ -203,7 +204,7 @@ func (b *Browser) closeStore() {
 // welcome view when it does not exist, else the grid, filled in the
 // background as the listing proceeds.
 func (b *Browser) Open(dir string) {
-	bucket := isBucketURL(dir)
+	bucket := s3store.IsURL(dir)
 	if abs, err := filepath.Abs(dir); err == nil && !bucket {
 		dir = abs
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,9 +21,6 @@ import (
 
 	"github.com/adrg/xdg"
 )
-
-// isBucketURL says the --store value names a bucket, not a folder.
-func isBucketURL(s string) bool { return strings.HasPrefix(s, "s3://") }
 
 // blobOpener is a store that streams a blob without its sidecar, with
 // its length (*store.Objects).
@@ -97,7 +93,7 @@ const bucketConnectTimeout = 30 * time.Second
 // (else those Locate finds with no store folder to go by); a store whose
 // sessions could not be read comes back with the error as a warning.
 func connectBucket(url, flag string) (*store.Objects, error, error) {
-	opt, warn := sessions.StoreOptions(bucketSessions(flag))
+	opt, warn := sessions.StoreOptions(sessions.LocateForBucket(flag))
 	ctx, cancel := context.WithTimeout(context.Background(), bucketConnectTimeout)
 	defer cancel()
 	obj, err := s3store.Open(ctx, url, opt)
@@ -105,19 +101,6 @@ func connectBucket(url, flag string) (*store.Objects, error, error) {
 		return nil, nil, err
 	}
 	return obj, warn, nil
-}
-
-// bucketSessions is where the sessions of a bucket store are, as the
-// command line finds them: --sessions, else $LASH_POSTGRES_DATABASE_URL
-// (lash on servers keeps its sessions in PostgreSQL), else none: a bucket
-// has no sessions folder beside it.
-func bucketSessions(flag string) sessions.Source {
-	if flag != "" || os.Getenv("LASH_POSTGRES_DATABASE_URL") != "" {
-		if src, err := sessions.Locate(flag, ""); err == nil {
-			return src
-		}
-	}
-	return sessions.Source{}
 }
 
 // listRemote lists a store that has no prefix folders to read one by one

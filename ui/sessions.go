@@ -84,7 +84,7 @@ func (r *refView) load() {
 	bucketSrc := sessions.Source{}
 	if b.st != nil {
 		root = b.st.Root()
-	} else if bucketSrc = bucketSessions(flag); bucketSrc == (sessions.Source{}) {
+	} else if bucketSrc = sessions.LocateForBucket(flag); bucketSrc == (sessions.Source{}) {
 		r.apply(bucketSrc, nil, true, nil) // none named (note says so)
 		return
 	}

@@ -141,7 +141,7 @@ func (cmd *command) exec(args []string, env *Env) int {
 	bucket := s3store.IsURL(*dir)
 	var src sessions.Source
 	if bucket {
-		src = bucketSessions(*sess)
+		src = sessions.LocateForBucket(*sess)
 	} else {
 		var err error
 		if src, err = sessions.Locate(*sess, *dir); err != nil {
@@ -168,19 +168,6 @@ func (cmd *command) exec(args []string, env *Env) int {
 		c.store = store.Folder(s)
 	}
 	return act.run(c)
-}
-
-// bucketSessions is where the sessions of a bucket store are: --sessions,
-// else $LASH_POSTGRES_DATABASE_URL (lash's server setup keeps its sessions
-// in PostgreSQL), else none: a bucket has no sessions folder beside it.
-func bucketSessions(flag string) sessions.Source {
-	if flag != "" || os.Getenv("LASH_POSTGRES_DATABASE_URL") != "" {
-		src, err := sessions.Locate(flag, "")
-		if err == nil {
-			return src
-		}
-	}
-	return sessions.Source{}
 }
 
 // noSessions says where no sessions were found, and what to do about it.
