@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"lashview/internal/format"
 	"lashview/store"
 )
 
@@ -68,7 +69,7 @@ func (b *Browser) applyListing(seen map[store.ID]bool, p loadProgress) {
 		b.loadNote = strings.Join(p.problems, "; ")
 	}
 	if !p.remembered.IsZero() {
-		b.loadNote = "showing what it held " + agoShort(time.Since(p.remembered)) + "; reading it again…"
+		b.loadNote = "showing what it held " + format.Ago(time.Since(p.remembered)) + "; reading it again…"
 	}
 	if p.finished {
 		defer b.startWatching()

@@ -3,10 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"time"
 
+	"lashview/internal/format"
 	"lashview/store"
 	"lashview/thumbs"
 )
@@ -76,36 +76,12 @@ func (s LiveState) String() string {
 	case LiveFailed:
 		return "not live: " + errText(s.Err)
 	case LivePolling:
-		return "● live: polling every " + seconds(s.Every) + " · checked " + agoShort(time.Since(s.Checked))
+		return "● live: polling every " + format.Interval(s.Every) + " · checked " + format.Ago(time.Since(s.Checked))
 	case LivePollFailing:
-		return "⚠ polling every " + seconds(s.Every) + ", but the last poll failed (" + errText(s.Err) +
-			"); trying again in " + seconds(s.Retry) + " · checked " + agoShort(time.Since(s.Checked))
+		return "⚠ polling every " + format.Interval(s.Every) + ", but the last poll failed (" + errText(s.Err) +
+			"); trying again in " + format.Interval(s.Retry) + " · checked " + format.Ago(time.Since(s.Checked))
 	}
 	return "starting the watcher…"
-}
-
-// seconds writes an interval for a person: "3 s", "1.5 s", "2 min".
-func seconds(d time.Duration) string {
-	switch {
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d min", d/time.Minute)
-	case d >= time.Second && d%time.Second == 0:
-		return fmt.Sprintf("%d s", d/time.Second)
-	}
-	return fmt.Sprintf("%.1f s", d.Seconds())
-}
-
-// agoShort writes how long ago a poll was: "just now", "2 s ago".
-func agoShort(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", d/time.Second)
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", d/time.Minute)
-	}
-	return fmt.Sprintf("%d h ago", d/time.Hour)
 }
 
 func errText(err error) string {

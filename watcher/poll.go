@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"lashview/internal/format"
 	"lashview/store"
 )
 
@@ -153,38 +154,11 @@ func (p *Poller) Freshness() Freshness {
 // is, as of now: "polling s3://b/p every 3 s, last checked 2 s ago".
 func (p *Poller) Status(now time.Time) string {
 	f := p.Freshness()
-	s := fmt.Sprintf("polling %s every %s, last checked %s", p.Where(), seconds(p.interval), ago(now.Sub(f.Checked)))
+	s := fmt.Sprintf("polling %s every %s, last checked %s", p.Where(), format.Interval(p.interval), format.Ago(now.Sub(f.Checked)))
 	if f.Failure != nil {
-		s += fmt.Sprintf("; the last poll failed (%v), trying again in %s", f.Failure, seconds(f.RetryIn))
+		s += fmt.Sprintf("; the last poll failed (%v), trying again in %s", f.Failure, format.Interval(f.RetryIn))
 	}
 	return s
-}
-
-// seconds writes a duration for a person: "3 s", "1.5 s", "2 min".
-func seconds(d time.Duration) string {
-	switch {
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d min", d/time.Minute)
-	case d >= time.Second && d%time.Second == 0:
-		return fmt.Sprintf("%d s", d/time.Second)
-	default:
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	}
-}
-
-// ago writes how long ago something was: "just now", "2 s ago", "3 min
-// ago".
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", d/time.Second)
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", d/time.Minute)
-	default:
-		return fmt.Sprintf("%d h ago", d/time.Hour)
-	}
 }
 
 // Rescan asks for a full listing now, reported as a Rescan event with the
@@ -267,7 +241,7 @@ func (p *Poller) failed(err error) error {
 	d = min(d, max(maxBackoff, p.interval))
 	p.lastErr, p.retryIn = err, d
 	return fmt.Errorf("polling %s failed, so changes since %s are not shown yet (trying again in %s): %w",
-		p.st.Where(), p.checked.Local().Format("15:04:05"), seconds(d), err)
+		p.st.Where(), p.checked.Local().Format("15:04:05"), format.Interval(d), err)
 }
 
 // succeeded records a completed listing.

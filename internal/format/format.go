@@ -1,12 +1,14 @@
 // Package format writes the numbers and labels lashview shows a person the
 // same way in the window and on the command line: sizes in binary units
-// (KiB, MiB: what file managers and du -h show) and a label on one line.
+// (KiB, MiB: what file managers and du -h show), a label on one line, and
+// intervals and how long ago something was.
 // It imports no Fyne, so the command line can use it.
 package format
 
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Bytes is a size in binary units a person reads at a glance: "1 byte",
@@ -43,4 +45,29 @@ func OneLine(s string) string {
 		return s
 	}
 	return lineBreaks.Replace(s)
+}
+
+// Interval writes a duration for a person: "3 s", "1.5 s", "2 min".
+func Interval(d time.Duration) string {
+	switch {
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", d/time.Minute)
+	case d >= time.Second && d%time.Second == 0:
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// Ago writes how long ago something was, d before now: "just now",
+// "2 s ago", "3 min ago", "5 h ago".
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%d s ago", d/time.Second)
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", d/time.Minute)
+	}
+	return fmt.Sprintf("%d h ago", d/time.Hour)
 }

@@ -3,6 +3,7 @@ package format
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBytes(t *testing.T) {
@@ -46,6 +47,19 @@ func TestOneLine(t *testing.T) {
 		}
 		if strings.ContainsAny(got, "\t\n\r") {
 			t.Errorf("OneLine(%q) = %q still breaks the line", c.in, got)
+		}
+	}
+}
+
+func TestIntervalAndAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{3 * time.Second: "3 s", 1500 * time.Millisecond: "1.5 s", 2 * time.Minute: "2 min", 90 * time.Second: "90 s"} {
+		if got := Interval(d); got != want {
+			t.Errorf("Interval(%v) = %q, want %q", d, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{0: "just now", 2 * time.Second: "2 s ago", 3 * time.Minute: "3 min ago", 5 * time.Hour: "5 h ago"} {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
