@@ -123,6 +123,21 @@ type loadProgress struct {
 // first screen of thumbnails (they may have to be made, not just loaded).
 var firstScreenWait = time.Second
 
+// waitFirstScreen waits until shown is closed (the first screen's
+// thumbnails are drawn), at most firstScreenWait; a nil shown is no wait.
+func waitFirstScreen(ctx context.Context, shown <-chan struct{}) {
+	if shown == nil {
+		return
+	}
+	wait := time.NewTimer(firstScreenWait)
+	defer wait.Stop()
+	select {
+	case <-shown:
+	case <-wait.C:
+	case <-ctx.Done():
+	}
+}
+
 // firstRead is how many attachments a listing reads before the rest, when
 // the sort order lets it tell which come first: more than any screen shows.
 // A variable so tests can lower it.
@@ -207,15 +222,7 @@ func listStore(ctx context.Context, st *store.Store, order sortOrder, index stri
 			report(loadProgress{found: first, total: len(prefixes)})
 		}
 		if len(first)+len(indexed) > 0 {
-			if shown != nil {
-				wait := time.NewTimer(firstScreenWait)
-				select {
-				case <-shown:
-				case <-wait.C:
-				case <-ctx.Done():
-				}
-				wait.Stop()
-			}
+			waitFirstScreen(ctx, shown)
 		}
 	}
 	var (

@@ -130,15 +130,7 @@ func listRemote(ctx context.Context, v store.Face, order sortOrder, cacheFile st
 		}
 	}
 	if first {
-		if shown != nil {
-			wait := time.NewTimer(firstScreenWait)
-			select {
-			case <-shown:
-			case <-wait.C:
-			case <-ctx.Done():
-			}
-			wait.Stop()
-		}
+		waitFirstScreen(ctx, shown)
 	}
 	taken := time.Now()
 	var (
