@@ -17,6 +17,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"lashview/sessions"
@@ -67,11 +68,16 @@ type Config struct {
 // Browser is the window's controller: the open store, what the grid shows,
 // the selection, and the widgets that show them.
 type Browser struct {
-	app fyne.App
-	win fyne.Window
-	cfg Config
-	q   *uiQueue
-	now func() time.Time
+	// dialogs are the dialogs shown over the window, newest last, which
+	// the keys go to (dialogs.go); dialogHooked those whose closing is
+	// watched.
+	dialogs      []dialog.Dialog
+	dialogHooked map[dialog.Dialog]bool
+	app          fyne.App
+	win          fyne.Window
+	cfg          Config
+	q            *uiQueue
+	now          func() time.Time
 
 	// The open store and its services; all replaced by Open. face is the
 	// store, whichever backend holds it (store.Folder, or a bucket's

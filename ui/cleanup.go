@@ -66,7 +66,7 @@ func (e *editor) showCleanup() {
 		c = newCleanupView(b)
 		b.refs.cleanup = c
 	}
-	c.dlg.Show()
+	c.b.showDialog(c.dlg)
 	c.compute()
 }
 

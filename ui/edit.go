@@ -223,5 +223,5 @@ func (e *editor) showAttachments(atts []store.Attachment, fresh map[store.ID]boo
 // inform shows a message the person should read, in a dialog.
 func (e *editor) inform(title, msg string) {
 	d := dialog.NewInformation(title, msg, e.b.win)
-	d.Show()
+	e.b.showDialog(d)
 }

@@ -70,7 +70,7 @@ func (e *editor) showHealth() {
 		e.health = newHealthView(e)
 		e.setHealthBadge(0) // the badge was about another store
 	}
-	e.health.dlg.Show()
+	e.b.showDialog(e.health.dlg)
 	e.health.scan()
 }
 

@@ -243,7 +243,7 @@ func (e *editor) importPaths(paths []string) {
 				}
 			}
 			if inFolders > askAbove {
-				dialog.ShowConfirm("Import a folder",
+				b.showDialog(dialog.NewConfirm("Import a folder",
 					fmt.Sprintf("The folder holds %s images (%s). Import them all into the store?", thousands(inFolders), humanBytes(p.bytes)),
 					func(ok bool) {
 						if !ok {
@@ -253,7 +253,7 @@ func (e *editor) importPaths(paths []string) {
 							return
 						}
 						start()
-					}, b.win)
+					}, b.win))
 				return
 			}
 			start()

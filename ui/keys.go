@@ -90,6 +90,10 @@ func (b *Browser) gridKey(ev *fyne.KeyEvent) {
 
 // canvasKey gets the keys no focused widget took.
 func (b *Browser) canvasKey(ev *fyne.KeyEvent) {
+	if b.win.Canvas().Overlays().Top() != nil {
+		b.dialogKey(ev)
+		return
+	}
 	if b.viewer.visible() {
 		b.viewer.TypedKey(ev)
 		return

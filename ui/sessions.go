@@ -401,7 +401,7 @@ func (r *refView) askBeforeTrash(ids []store.ID, size int64, what string, move f
 		}
 	}, b.win)
 	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	b.showDialog(d)
 	return true
 }
 

@@ -133,7 +133,7 @@ func (b *Browser) flash(s string) {
 
 // showError tells the person what went wrong, in words.
 func (b *Browser) showError(err error) {
-	dialog.ShowError(err, b.win)
+	b.showDialog(dialog.NewError(err, b.win))
 }
 
 // statusLayout puts the status bar's two texts side by side: the store's

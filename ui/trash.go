@@ -68,7 +68,7 @@ func (e *editor) trashSelection() {
 		}
 		e.trash(ids, size, what)
 	}, b.win)
-	d.Show()
+	b.showDialog(d)
 }
 
 // describe names attachments for a sentence: one by its label, more by count.
