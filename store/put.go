@@ -391,8 +391,15 @@ func (s *Store) MetaFromBlob(id ID) (Sidecar, error) {
 	if err != nil {
 		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
 	}
+	return metaFromHeader(id, n, h, path)
+}
+
+// metaFromHeader is the sidecar lash writes, with no label, for n bytes
+// hashing to id whose header is h; bytes of no type lash accepts
+// (ErrNotImage) have none. where names the blob in the error.
+func metaFromHeader(id ID, n int64, h Header, where string) (Sidecar, error) {
 	if h.MediaType == "" {
-		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)}
+		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: where, Err: fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)}
 	}
 	m := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(n)}
 	if h.Width > 0 && h.Height > 0 {
