@@ -380,19 +380,7 @@ func (s *Objects) readSidecar(ctx context.Context, id ID, size int64) ([]byte, e
 	if size > MaxSidecarSize {
 		return nil, ErrSidecarTooLarge
 	}
-	r, _, err := s.b.Open(ctx, sidecarKey(id), 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, MaxSidecarSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxSidecarSize {
-		return nil, ErrSidecarTooLarge
-	}
-	return data, nil
+	return s.readKeyOr(ctx, sidecarKey(id), MaxSidecarSize, ErrSidecarTooLarge)
 }
 
 // sniff reads what the blob's first bytes say (SniffAny), fetching at most

@@ -442,19 +442,18 @@ func (s *Objects) undoItem(ctx context.Context, w *objBatch, gen Generation, it 
 
 // readKey reads a small object whole (at most limit bytes).
 func (s *Objects) readKey(ctx context.Context, key string, limit int64) ([]byte, error) {
+	return s.readKeyOr(ctx, key, limit, fmt.Errorf("%s: larger than %d bytes", s.b.Where(key), limit))
+}
+
+// readKeyOr reads a small object whole, or returns tooLarge when it holds
+// more than limit bytes.
+func (s *Objects) readKeyOr(ctx context.Context, key string, limit int64, tooLarge error) ([]byte, error) {
 	r, _, err := s.b.Open(ctx, key, 0, -1)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", s.b.Where(key), limit)
-	}
-	return data, nil
+	return readUpTo(r, limit, tooLarge)
 }
 
 // sameObjects reports whether two objects hold the same bytes, read as

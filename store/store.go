@@ -97,12 +97,18 @@ func readNoFollow(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return readUpTo(f, limit, ErrSidecarTooLarge)
+}
+
+// readUpTo reads r to its end, or returns tooLarge when it holds more than
+// limit bytes.
+func readUpTo(r io.Reader, limit int64, tooLarge error) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, ErrSidecarTooLarge
+		return nil, tooLarge
 	}
 	return data, nil
 }
