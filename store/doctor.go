@@ -112,18 +112,9 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 		return nil, err
 	}
 	d := &doctor{s: s, opt: opt, now: time.Now()}
-	for _, f := range res.Findings {
-		d.rep.Problems = append(d.rep.Problems, d.planFinding(f))
-	}
-	for _, a := range res.Attachments {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if a.Status == StatusOK || a.Status == StatusSymlink {
-			// A symbolic link is reported once, as the stray path it is.
-			continue
-		}
-		d.rep.Problems = append(d.rep.Problems, d.planAttachment(a))
+	d.rep.Problems, err = planProblems(ctx, res, d.planFinding, d.planAttachment)
+	if err != nil {
+		return nil, err
 	}
 	sortProblems(d.rep.Problems)
 	if !opt.Fix {
@@ -142,6 +133,27 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 		d.rep.Batch = d.bw.batch
 	}
 	return &d.rep, err
+}
+
+// planProblems is a doctor's plan for what a scan found, folder or
+// Backend: a problem for each stray path, and one for each attachment whose
+// status is not ok.
+func planProblems(ctx context.Context, res *ScanResult, planFinding func(Finding) Problem, planAttachment func(Attachment) Problem) ([]Problem, error) {
+	var probs []Problem
+	for _, f := range res.Findings {
+		probs = append(probs, planFinding(f))
+	}
+	for _, a := range res.Attachments {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if a.Status == StatusOK || a.Status == StatusSymlink {
+			// A symbolic link is reported once, as the stray path it is.
+			continue
+		}
+		probs = append(probs, planAttachment(a))
+	}
+	return probs, nil
 }
 
 // isFinding reports whether a problem is about a stray path rather than an

@@ -32,17 +32,11 @@ func (s *Objects) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport,
 		return nil, err
 	}
 	d := &objDoctor{s: s, opt: opt, now: time.Now(), gen: gen}
-	for _, f := range res.Findings {
-		d.rep.Problems = append(d.rep.Problems, d.planFinding(ctx, f))
-	}
-	for _, a := range res.Attachments {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if a.Status == StatusOK || a.Status == StatusSymlink {
-			continue
-		}
-		d.rep.Problems = append(d.rep.Problems, d.planAttachment(ctx, a))
+	d.rep.Problems, err = planProblems(ctx, res,
+		func(f Finding) Problem { return d.planFinding(ctx, f) },
+		func(a Attachment) Problem { return d.planAttachment(ctx, a) })
+	if err != nil {
+		return nil, err
 	}
 	if up, ok := s.b.(Uploads); ok {
 		ups, err := up.Unfinished(ctx, "")

@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,8 +119,7 @@ func (w *objBatch) move(ctx context.Context, from, to string, id ID, role Role) 
 
 // writeSidecar plans and writes a new sidecar (where none is now).
 func (w *objBatch) writeSidecar(ctx context.Context, id ID, meta Sidecar) error {
-	sum := sha256.Sum256(meta.Encode())
-	i, err := w.plan(ctx, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: sidecarKey(id), SHA256: hex.EncodeToString(sum[:])})
+	i, err := w.plan(ctx, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: sidecarKey(id), SHA256: sha256Hex(meta.Encode())})
 	if err != nil {
 		return err
 	}
@@ -394,7 +391,7 @@ func (s *Objects) undoItem(ctx context.Context, w *objBatch, gen Generation, it 
 		if err != nil {
 			return fail(err)
 		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != it.SHA256 {
+		if sha256Hex(data) != it.SHA256 {
 			r.Outcome, r.Detail = OutcomeKept, "the object was changed since it was written; it is kept"
 			return r
 		}

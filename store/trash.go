@@ -299,13 +299,11 @@ func (bw *batchWriter) move(from, to string, id ID, role Role) error {
 
 // writeSidecar writes a new sidecar (where none is now) and records it.
 func (bw *batchWriter) writeSidecar(id ID, meta Sidecar) error {
-	data := meta.Encode()
 	if err := bw.s.writeSidecar(id, meta); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
 	abs, _ := filepath.Abs(bw.s.layout.Sidecar(id))
-	bw.batch.Items = append(bw.batch.Items, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: abs, SHA256: hex.EncodeToString(sum[:])})
+	bw.batch.Items = append(bw.batch.Items, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: abs, SHA256: sha256Hex(meta.Encode())})
 	return nil
 }
 
@@ -408,6 +406,12 @@ func (s *Store) Restore(ctx context.Context, ids []ID, opt TrashOptions) (*Resto
 		errs = append(errs, fmt.Errorf("write the trash journal %s: %w", can.Journal, cause(err)))
 	}
 	return rep, errors.Join(errs...)
+}
+
+// sha256Hex is the hex SHA-256 of data, as a batch records a written file.
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // restoreJob is one batch's items to undo, in order.
@@ -597,7 +601,7 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 			r.Outcome, r.Detail = OutcomeGone, "the written file is no longer there"
 			return r
 		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != it.SHA256 {
+		if sha256Hex(data) != it.SHA256 {
 			r.Outcome, r.Detail = OutcomeKept, "the file was changed since it was written; it is kept"
 			return r
 		}
