@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -111,18 +112,9 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 		return nil, err
 	}
 	d := &doctor{s: s, opt: opt, now: time.Now()}
-	for _, f := range res.Findings {
-		d.rep.Problems = append(d.rep.Problems, d.planFinding(f))
-	}
-	for _, a := range res.Attachments {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if a.Status == StatusOK || a.Status == StatusSymlink {
-			// A symbolic link is reported once, as the stray path it is.
-			continue
-		}
-		d.rep.Problems = append(d.rep.Problems, d.planAttachment(a))
+	d.rep.Problems, err = planProblems(ctx, res, d.planFinding, d.planAttachment)
+	if err != nil {
+		return nil, err
 	}
 	sortProblems(d.rep.Problems)
 	if !opt.Fix {
@@ -133,7 +125,7 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 		can = DefaultTrashCan()
 	}
 	d.bw = s.newBatchWriter(can, "doctor --fix")
-	err = d.apply(ctx)
+	err = applyPlan(ctx, &d.rep, opt, d)
 	if cerr := d.bw.commit(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
@@ -141,6 +133,27 @@ func (s *Store) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport, e
 		d.rep.Batch = d.bw.batch
 	}
 	return &d.rep, err
+}
+
+// planProblems is a doctor's plan for what a scan found, folder or
+// Backend: a problem for each stray path, and one for each attachment whose
+// status is not ok.
+func planProblems(ctx context.Context, res *ScanResult, planFinding func(Finding) Problem, planAttachment func(Attachment) Problem) ([]Problem, error) {
+	var probs []Problem
+	for _, f := range res.Findings {
+		probs = append(probs, planFinding(f))
+	}
+	for _, a := range res.Attachments {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if a.Status == StatusOK || a.Status == StatusSymlink {
+			// A symbolic link is reported once, as the stray path it is.
+			continue
+		}
+		probs = append(probs, planAttachment(a))
+	}
+	return probs, nil
 }
 
 // isFinding reports whether a problem is about a stray path rather than an
@@ -377,35 +390,47 @@ func fixFromBytes(err error, st Status, label func() *string) (FixKind, string) 
 	return FixReplaceSidecar, "move the sidecar to the Trash and write one from the bytes (no label could be read)"
 }
 
-// apply carries out the plan in an order where each step finds the state
-// it expects: stray files first (temps, things in the way, misplaced
-// files), then each attachment, looked at afresh.
-func (d *doctor) apply(ctx context.Context) error {
+// doctorRun is what applying a doctor's plan needs of one run, over a
+// folder (doctor) or a Backend (objDoctor): the fix of one stray path, the
+// repair of one attachment from its state now, and a fresh look at an
+// attachment a stray fix touched (the problem it has now, if any).
+type doctorRun interface {
+	applyFinding(ctx context.Context, p *Problem)
+	repair(ctx context.Context, p *Problem)
+	recheck(ctx context.Context, id ID) (Problem, bool, error)
+}
+
+// applyPlan carries out the plan in rep in an order where each step finds
+// the state it expects: stray paths first (temps, things in the way,
+// misplaced files), then each attachment, looked at afresh, then the
+// attachments the stray fixes touched. opt.Only and opt.Progress are
+// honoured.
+func applyPlan(ctx context.Context, rep *DoctorReport, opt DoctorOptions, run doctorRun) error {
 	total := 0
-	for i := range d.rep.Problems {
-		if p := &d.rep.Problems[i]; p.Fix.Changes() && d.chosen(p) {
+	for i := range rep.Problems {
+		if p := &rep.Problems[i]; p.Fix.Changes() && opt.chosen(p) {
 			total++
 		}
 	}
 	done := 0
 	step := func() {
 		done++
-		if d.opt.Progress != nil {
-			d.opt.Progress(done, max(done, total))
+		if opt.Progress != nil {
+			opt.Progress(done, max(done, total))
 		}
 	}
 	touched := map[ID]bool{}
 	var attachments []int
-	for i := range d.rep.Problems {
-		p := &d.rep.Problems[i]
+	for i := range rep.Problems {
+		p := &rep.Problems[i]
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !p.Fix.Changes() || !d.chosen(p) {
+		if !p.Fix.Changes() || !opt.chosen(p) {
 			continue
 		}
 		if isFinding(*p) {
-			d.applyFinding(p)
+			run.applyFinding(ctx, p)
 			if p.ID != "" {
 				touched[p.ID] = true
 			}
@@ -415,12 +440,12 @@ func (d *doctor) apply(ctx context.Context) error {
 		attachments = append(attachments, i)
 	}
 	for _, i := range attachments {
-		p := &d.rep.Problems[i]
+		p := &rep.Problems[i]
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		delete(touched, p.ID)
-		d.repair(p)
+		run.repair(ctx, p)
 		step()
 	}
 	// Moving or clearing a path can leave an attachment that still needs a
@@ -431,35 +456,39 @@ func (d *doctor) apply(ctx context.Context) error {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
-		a, ok := d.s.Examine(id)
-		if !ok || a.Status == StatusOK || a.Status == StatusSymlink {
+		p, ok, err := run.recheck(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			continue
 		}
-		p := d.planAttachment(a)
-		p.Detail += " (after the stray files were dealt with)"
 		if p.Fix.Changes() {
-			d.repair(&p)
+			run.repair(ctx, &p)
 		}
-		d.rep.Problems = append(d.rep.Problems, p)
+		rep.Problems = append(rep.Problems, p)
 	}
 	return ctx.Err()
 }
 
-// chosen reports whether opt.Only lets p be fixed.
-func (d *doctor) chosen(p *Problem) bool {
-	if len(d.opt.Only) == 0 {
-		return true
+// chosen reports whether o.Only lets p be fixed.
+func (o DoctorOptions) chosen(p *Problem) bool {
+	return len(o.Only) == 0 || slices.Contains(o.Only, p.Path)
+}
+
+// recheck looks afresh at an attachment a stray fix touched.
+func (d *doctor) recheck(_ context.Context, id ID) (Problem, bool, error) {
+	a, ok := d.s.Examine(id)
+	if !ok || a.Status == StatusOK || a.Status == StatusSymlink {
+		return Problem{}, false, nil
 	}
-	for _, path := range d.opt.Only {
-		if path == p.Path {
-			return true
-		}
-	}
-	return false
+	p := d.planAttachment(a)
+	p.Detail += " (after the stray files were dealt with)"
+	return p, true, nil
 }
 
 // applyFinding fixes one stray path as planned, re-checking it first.
-func (d *doctor) applyFinding(p *Problem) {
+func (d *doctor) applyFinding(_ context.Context, p *Problem) {
 	path := d.abs(p.Path)
 	fi, err := os.Lstat(path)
 	if err != nil {
@@ -514,14 +543,72 @@ func (d *doctor) trash(p *Problem, path string, id ID, role Role) {
 
 // repair fixes one attachment from its state now (the plan was made from
 // the scan; a stray-path fix or another process may have changed it).
-func (d *doctor) repair(p *Problem) {
-	id := p.ID
+func (d *doctor) repair(ctx context.Context, p *Problem) { repairAttachment(ctx, d, p) }
+
+// The parts of repairAttachment over a folder.
+func (d *doctor) examine(_ context.Context, id ID) (Attachment, bool, error) {
 	a, ok := d.s.Examine(id)
+	return a, ok, nil
+}
+func (d *doctor) blobOnly() bool { return d.s.Writes() == GenBlobOnly }
+func (d *doctor) metaFromBlob(_ context.Context, id ID) (Sidecar, error) {
+	return d.s.MetaFromBlob(id)
+}
+func (d *doctor) keptLabel(_ context.Context, id ID) *string { return d.s.readableLabel(id) }
+func (d *doctor) trashPart(_ context.Context, id ID, role Role) (string, error) {
+	path := d.s.layout.Blob(id)
+	if role == RoleSidecar {
+		path = d.s.layout.Sidecar(id)
+	}
+	if err := d.bw.trash(path, id, role); err != nil {
+		return "", err
+	}
+	return d.bw.batch.Items[len(d.bw.batch.Items)-1].Trashed, nil
+}
+func (d *doctor) writeMeta(_ context.Context, id ID, meta Sidecar) error {
+	return d.bw.writeSidecar(id, meta)
+}
+func (d *doctor) trashName() string { return "the Trash" }
+
+// attachmentRepairer is what repairing one attachment needs of a doctor's
+// run, over a folder or a Backend: its state now, the store's generation,
+// the sidecar its bytes describe, the label to keep, the trashing of its
+// blob or sidecar (saying where it went), the writing of a sidecar, and
+// the trash's name in words.
+type attachmentRepairer interface {
+	examine(ctx context.Context, id ID) (Attachment, bool, error)
+	blobOnly() bool
+	metaFromBlob(ctx context.Context, id ID) (Sidecar, error)
+	keptLabel(ctx context.Context, id ID) *string
+	trashPart(ctx context.Context, id ID, role Role) (string, error)
+	writeMeta(ctx context.Context, id ID, meta Sidecar) error
+	trashName() string
+}
+
+// repairAttachment fixes one attachment from its state now: an orphan
+// sidecar, or one where the store is written without sidecars, goes to the
+// trash; a corrupt blob goes with its sidecar; else a sidecar is written
+// from the bytes, the old one (its readable label kept) trashed first.
+func repairAttachment(ctx context.Context, r attachmentRepairer, p *Problem) {
+	id := p.ID
+	a, ok, err := r.examine(ctx, id)
+	if err != nil {
+		p.Err = err
+		return
+	}
 	if !ok {
 		p.Outcome = "gone already: nothing to do"
 		return
 	}
-	blob, side := d.s.layout.Blob(id), d.s.layout.Sidecar(id)
+	trash := r.trashName()
+	trashSidecar := func() {
+		where, err := r.trashPart(ctx, id, RoleSidecar)
+		if err != nil {
+			p.Err = err
+			return
+		}
+		p.Fixed, p.Outcome = true, "moved to "+trash+" as "+where
+	}
 	switch a.Status {
 	case StatusOK:
 		p.Outcome = "healthy now: nothing to do"
@@ -530,45 +617,45 @@ func (d *doctor) repair(p *Problem) {
 		p.Outcome = "a symbolic link now: left for a person to decide"
 		return
 	case StatusOrphanMeta:
-		d.trash(p, side, id, RoleSidecar)
+		trashSidecar()
 		return
 	}
-	if d.s.Writes() == GenBlobOnly {
+	if r.blobOnly() {
 		// Never a sidecar where newer lash writes: one in the way goes.
 		if a.HasSidecar {
-			d.trash(p, side, id, RoleSidecar)
+			trashSidecar()
 		} else {
 			p.Outcome = "the store is written without sidecars: nothing to write"
 		}
 		return
 	}
-	meta, err := d.s.MetaFromBlob(id)
+	meta, err := r.metaFromBlob(ctx, id)
 	switch {
 	case errors.Is(err, ErrCorrupt):
-		if err := d.bw.trash(blob, id, RoleBlob); err != nil {
+		if _, err := r.trashPart(ctx, id, RoleBlob); err != nil {
 			p.Err = err
 			return
 		}
 		if a.HasSidecar {
-			if err := d.bw.trash(side, id, RoleSidecar); err != nil {
+			if _, err := r.trashPart(ctx, id, RoleSidecar); err != nil {
 				p.Err = err
 				return
 			}
 		}
-		p.Fixed, p.Outcome = true, "corrupt: moved to the Trash"
+		p.Fixed, p.Outcome = true, "corrupt: moved to "+trash
 		return
 	case err != nil:
 		p.Outcome = "not repaired: " + err.Error()
 		return
 	}
 	if a.Status != StatusMissingMeta {
-		meta.Label = d.s.readableLabel(id)
-		if err := d.bw.trash(side, id, RoleSidecar); err != nil {
+		meta.Label = r.keptLabel(ctx, id)
+		if _, err := r.trashPart(ctx, id, RoleSidecar); err != nil {
 			p.Err = err
 			return
 		}
 	}
-	if err := d.bw.writeSidecar(id, meta); err != nil {
+	if err := r.writeMeta(ctx, id, meta); err != nil {
 		p.Err = err
 		return
 	}
@@ -576,6 +663,6 @@ func (d *doctor) repair(p *Problem) {
 	if a.Status == StatusMissingMeta {
 		p.Outcome = "wrote the sidecar from the bytes"
 	} else {
-		p.Outcome = "the old sidecar is in the Trash; wrote one from the bytes"
+		p.Outcome = "the old sidecar is in " + trash + "; wrote one from the bytes"
 	}
 }

@@ -380,19 +380,7 @@ func (s *Objects) readSidecar(ctx context.Context, id ID, size int64) ([]byte, e
 	if size > MaxSidecarSize {
 		return nil, ErrSidecarTooLarge
 	}
-	r, _, err := s.b.Open(ctx, sidecarKey(id), 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, MaxSidecarSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxSidecarSize {
-		return nil, ErrSidecarTooLarge
-	}
-	return data, nil
+	return s.readKeyOr(ctx, sidecarKey(id), MaxSidecarSize, ErrSidecarTooLarge)
 }
 
 // sniff reads what the blob's first bytes say (SniffAny), fetching at most
@@ -507,21 +495,8 @@ func (s *Objects) Examine(ctx context.Context, id ID) (Attachment, bool, error) 
 // MissingMeta without one, MetadataDecode when it cannot be read as one,
 // Io for any other failure.
 func (s *Objects) Meta(ctx context.Context, id ID) (Sidecar, error) {
-	where := s.b.Where(sidecarKey(id))
 	data, err := s.readSidecar(ctx, id, 0)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return Sidecar{}, &Error{Kind: ErrMissingMeta, ID: id, Path: where}
-	case errors.Is(err, ErrSidecarTooLarge):
-		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: where, Err: err}
-	case err != nil:
-		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: where, Err: err}
-	}
-	m, err := DecodeSidecar(data)
-	if err != nil {
-		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: where, Err: err}
-	}
-	return m, nil
+	return decodeMeta(id, s.b.Where(sidecarKey(id)), data, err)
 }
 
 // OpenBlob streams the id's blob without its sidecar, with its length; a
@@ -575,12 +550,7 @@ func (s *Objects) describe(ctx context.Context, id ID, size int64) (Sidecar, err
 		}
 		return Sidecar{}, &Error{Kind: kind, ID: id, Path: s.b.Where(blobKey(id)), Err: err}
 	}
-	m := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(size)}
-	if h.Width > 0 && h.Height > 0 {
-		w, hh := uint32(h.Width), uint32(h.Height)
-		m.Width, m.Height = &w, &hh
-	}
-	return m, nil
+	return headerSidecar(id, size, h), nil
 }
 
 // Get reads an attachment whole, as lash's get does. Prefer Open for large

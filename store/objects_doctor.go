@@ -2,11 +2,9 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
-	"sort"
 	"time"
 )
 
@@ -34,17 +32,11 @@ func (s *Objects) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport,
 		return nil, err
 	}
 	d := &objDoctor{s: s, opt: opt, now: time.Now(), gen: gen}
-	for _, f := range res.Findings {
-		d.rep.Problems = append(d.rep.Problems, d.planFinding(ctx, f))
-	}
-	for _, a := range res.Attachments {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if a.Status == StatusOK || a.Status == StatusSymlink {
-			continue
-		}
-		d.rep.Problems = append(d.rep.Problems, d.planAttachment(ctx, a))
+	d.rep.Problems, err = planProblems(ctx, res,
+		func(f Finding) Problem { return d.planFinding(ctx, f) },
+		func(a Attachment) Problem { return d.planAttachment(ctx, a) })
+	if err != nil {
+		return nil, err
 	}
 	if up, ok := s.b.(Uploads); ok {
 		ups, err := up.Unfinished(ctx, "")
@@ -60,7 +52,7 @@ func (s *Objects) Doctor(ctx context.Context, opt DoctorOptions) (*DoctorReport,
 		return &d.rep, nil
 	}
 	d.w = s.newObjBatch("doctor --fix")
-	err = d.apply(ctx)
+	err = applyPlan(ctx, &d.rep, opt, d)
 	if len(d.w.batch.Items) > 0 {
 		if ferr := d.w.finish(ctx); ferr != nil {
 			err = errors.Join(err, ferr)
@@ -183,99 +175,18 @@ func (s *Objects) readableLabel(ctx context.Context, id ID) *string {
 	if err != nil {
 		return nil
 	}
-	if m, err := DecodeSidecar(data); err == nil {
-		return m.Label
-	}
-	var obj struct {
-		Label *string `json:"label"`
-	}
-	if json.Unmarshal(data, &obj) == nil {
-		return obj.Label
-	}
-	return nil
+	return labelOf(data)
 }
 
-// chosen reports whether opt.Only lets p be fixed.
-func (d *objDoctor) chosen(p *Problem) bool {
-	return len(d.opt.Only) == 0 || containsString(d.opt.Only, p.Path)
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// recheck looks afresh at an attachment a stray fix touched.
+func (d *objDoctor) recheck(ctx context.Context, id ID) (Problem, bool, error) {
+	a, ok, err := d.s.Examine(ctx, id)
+	if err != nil || !ok || a.Status == StatusOK {
+		return Problem{}, false, err
 	}
-	return false
-}
-
-// apply carries out the plan as the folder's doctor does: stray keys
-// first, then each attachment looked at afresh, then the attachments the
-// stray fixes touched.
-func (d *objDoctor) apply(ctx context.Context) error {
-	total := 0
-	for i := range d.rep.Problems {
-		if p := &d.rep.Problems[i]; p.Fix.Changes() && d.chosen(p) {
-			total++
-		}
-	}
-	done := 0
-	step := func() {
-		done++
-		if d.opt.Progress != nil {
-			d.opt.Progress(done, max(done, total))
-		}
-	}
-	touched := map[ID]bool{}
-	var attachments []int
-	for i := range d.rep.Problems {
-		p := &d.rep.Problems[i]
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !p.Fix.Changes() || !d.chosen(p) {
-			continue
-		}
-		if isFinding(*p) {
-			d.applyFinding(ctx, p)
-			if p.ID != "" {
-				touched[p.ID] = true
-			}
-			step()
-			continue
-		}
-		attachments = append(attachments, i)
-	}
-	for _, i := range attachments {
-		p := &d.rep.Problems[i]
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		delete(touched, p.ID)
-		d.repair(ctx, p)
-		step()
-	}
-	ids := make([]ID, 0, len(touched))
-	for id := range touched {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
-		a, ok, err := d.s.Examine(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !ok || a.Status == StatusOK {
-			continue
-		}
-		p := d.planAttachment(ctx, a)
-		p.Detail += " (after the stray keys were dealt with)"
-		if p.Fix.Changes() {
-			d.repair(ctx, &p)
-		}
-		d.rep.Problems = append(d.rep.Problems, p)
-	}
-	return ctx.Err()
+	p := d.planAttachment(ctx, a)
+	p.Detail += " (after the stray keys were dealt with)"
+	return p, true, nil
 }
 
 // keysAt lists the keys a finding covers: the key itself, or every key
@@ -396,74 +307,28 @@ func (d *objDoctor) trash(ctx context.Context, p *Problem, objs []Object, id ID,
 }
 
 // repair fixes one attachment from its state now.
-func (d *objDoctor) repair(ctx context.Context, p *Problem) {
-	id := p.ID
-	a, ok, err := d.s.Examine(ctx, id)
-	if err != nil {
-		p.Err = err
-		return
-	}
-	if !ok {
-		p.Outcome = "gone already: nothing to do"
-		return
-	}
-	trashOne := func(key string, role Role) bool {
-		if err := d.w.trash(ctx, key, id, role); err != nil {
-			p.Err = err
-			return false
-		}
-		return true
-	}
-	switch a.Status {
-	case StatusOK:
-		p.Outcome = "healthy now: nothing to do"
-		return
-	case StatusOrphanMeta:
-		if trashOne(sidecarKey(id), RoleSidecar) {
-			p.Fixed, p.Outcome = true, "moved to the trash area as "+trashKey(d.w.batch.Serial, sidecarKey(id))
-		}
-		return
-	}
-	if d.gen == GenBlobOnly {
-		// Never a sidecar where newer lash writes: one in the way goes.
-		if a.HasSidecar {
-			if trashOne(sidecarKey(id), RoleSidecar) {
-				p.Fixed, p.Outcome = true, "moved to the trash area as "+trashKey(d.w.batch.Serial, sidecarKey(id))
-			}
-		} else {
-			p.Outcome = "the store is written without sidecars: nothing to write"
-		}
-		return
-	}
-	meta, err := d.s.MetaFromBlob(ctx, id)
-	switch {
-	case errors.Is(err, ErrCorrupt):
-		if !trashOne(blobKey(id), RoleBlob) {
-			return
-		}
-		if a.HasSidecar && !trashOne(sidecarKey(id), RoleSidecar) {
-			return
-		}
-		p.Fixed, p.Outcome = true, "corrupt: moved to the trash area"
-		return
-	case err != nil:
-		p.Outcome = "not repaired: " + err.Error()
-		return
-	}
-	if a.Status != StatusMissingMeta {
-		meta.Label = d.s.readableLabel(ctx, id)
-		if !trashOne(sidecarKey(id), RoleSidecar) {
-			return
-		}
-	}
-	if err := d.w.writeSidecar(ctx, id, meta); err != nil {
-		p.Err = err
-		return
-	}
-	p.Fixed = true
-	if a.Status == StatusMissingMeta {
-		p.Outcome = "wrote the sidecar from the bytes"
-	} else {
-		p.Outcome = "the old sidecar is in the trash area; wrote one from the bytes"
-	}
+func (d *objDoctor) repair(ctx context.Context, p *Problem) { repairAttachment(ctx, d, p) }
+
+// The parts of repairAttachment over a Backend.
+func (d *objDoctor) examine(ctx context.Context, id ID) (Attachment, bool, error) {
+	return d.s.Examine(ctx, id)
 }
+func (d *objDoctor) blobOnly() bool { return d.gen == GenBlobOnly }
+func (d *objDoctor) metaFromBlob(ctx context.Context, id ID) (Sidecar, error) {
+	return d.s.MetaFromBlob(ctx, id)
+}
+func (d *objDoctor) keptLabel(ctx context.Context, id ID) *string { return d.s.readableLabel(ctx, id) }
+func (d *objDoctor) trashPart(ctx context.Context, id ID, role Role) (string, error) {
+	key := blobKey(id)
+	if role == RoleSidecar {
+		key = sidecarKey(id)
+	}
+	if err := d.w.trash(ctx, key, id, role); err != nil {
+		return "", err
+	}
+	return trashKey(d.w.batch.Serial, key), nil
+}
+func (d *objDoctor) writeMeta(ctx context.Context, id ID, meta Sidecar) error {
+	return d.w.writeSidecar(ctx, id, meta)
+}
+func (d *objDoctor) trashName() string { return "the trash area" }

@@ -45,29 +45,20 @@ func (s *Objects) Put(ctx context.Context, r io.Reader, opt PutOptions) (Sidecar
 // object's time refreshed) and returned instead. Errors about the file
 // itself carry no path.
 func (s *Objects) PutFile(ctx context.Context, path string, opt PutFileOptions) (Sidecar, *Attachment, error) {
-	fi, err := os.Stat(path)
+	f, _, err := openRegular(path)
 	if err != nil {
-		return Sidecar{}, nil, cause(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return Sidecar{}, nil, errors.New("not a regular file")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Sidecar{}, nil, cause(err)
+		return Sidecar{}, nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, &fileReader{ctx: ctx, r: f})
+	c := &countReader{r: f}
+	id, err := hashReader(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Sidecar{}, nil, ctx.Err()
 		}
 		return Sidecar{}, nil, cause(err)
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	id := IDOf(sum)
+	n := c.n
 	if opt.KeepExisting {
 		a, ok, err := s.Examine(ctx, id)
 		if err != nil {
@@ -313,13 +304,5 @@ func (s *Objects) MetaFromBlob(ctx context.Context, id ID) (Sidecar, error) {
 	if err != nil {
 		return Sidecar{}, s.ioErr(ctx, id, key, err)
 	}
-	if h.MediaType == "" {
-		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: where, Err: fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)}
-	}
-	m := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(n)}
-	if h.Width > 0 && h.Height > 0 {
-		w, hh := uint32(h.Width), uint32(h.Height)
-		m.Width, m.Height = &w, &hh
-	}
-	return m, nil
+	return metaFromHeader(id, n, h, where)
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,8 +119,7 @@ func (w *objBatch) move(ctx context.Context, from, to string, id ID, role Role) 
 
 // writeSidecar plans and writes a new sidecar (where none is now).
 func (w *objBatch) writeSidecar(ctx context.Context, id ID, meta Sidecar) error {
-	sum := sha256.Sum256(meta.Encode())
-	i, err := w.plan(ctx, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: sidecarKey(id), SHA256: hex.EncodeToString(sum[:])})
+	i, err := w.plan(ctx, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: sidecarKey(id), SHA256: sha256Hex(meta.Encode())})
 	if err != nil {
 		return err
 	}
@@ -296,91 +293,22 @@ func (s *Objects) Restore(ctx context.Context, ids []ID, opt TrashOptions) (*Res
 		return nil, err
 	}
 	where := s.b.Where(TrashDir)
-	type job struct {
-		b   *Batch
-		idx []int
-	}
-	var jobs []job
-	if len(ids) == 0 {
-		for i := len(all) - 1; i >= 0; i-- {
-			if b := all[i]; b.Pending() {
-				var idx []int
-				for k := len(b.Items) - 1; k >= 0; k-- {
-					if !b.Items[k].Undone {
-						idx = append(idx, k)
-					}
-				}
-				jobs = append(jobs, job{b, idx})
-				break
-			}
-		}
-		if len(jobs) == 0 {
-			return nil, fmt.Errorf("%w: the trash area %s holds no rm or doctor --fix of %s that is not undone", ErrNothingToRestore, where, s.Where())
-		}
-	} else {
-		var missing []string
-		byBatch := map[*Batch][]int{}
-		var order []*Batch
-		for _, id := range ids {
-			found := false
-			for i := len(all) - 1; i >= 0 && !found; i-- {
-				b := all[i]
-				for _, role := range []Role{RoleSidecar, RoleBlob, RoleOther} {
-					for k, it := range b.Items {
-						if it.ID == id && it.Action == ActionTrash && it.Role == role && !it.Undone {
-							if byBatch[b] == nil {
-								order = append(order, b)
-							}
-							byBatch[b] = append(byBatch[b], k)
-							found = true
-						}
-					}
-				}
-			}
-			if !found {
-				missing = append(missing, id.Short())
-			}
-		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("%w: the trash area %s holds no trashed object of %s", ErrNothingToRestore, where, strings.Join(missing, ", "))
-		}
-		for _, b := range order {
-			jobs = append(jobs, job{b, byBatch[b]})
-		}
+	jobs, missing := restoreJobs(all, ids)
+	switch {
+	case len(missing) > 0:
+		return nil, fmt.Errorf("%w: the trash area %s holds no trashed object of %s", ErrNothingToRestore, where, strings.Join(missing, ", "))
+	case len(jobs) == 0:
+		return nil, fmt.Errorf("%w: the trash area %s holds no rm or doctor --fix of %s that is not undone", ErrNothingToRestore, where, s.Where())
 	}
 	gen, err := s.Writes(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rep := &RestoreReport{}
-	total := 0
-	for _, j := range jobs {
-		total += len(j.idx)
-	}
-	done := 0
-	var errs []error
-	for _, j := range jobs {
-		w := &objBatch{s: s, batch: j.b}
-		for _, k := range j.idx {
-			if err := ctx.Err(); err != nil {
-				errs = append(errs, err)
-				break
-			}
-			it := s.undoItem(ctx, w, gen, j.b.Items[k])
-			if it.Outcome != OutcomeFailed {
-				j.b.Items[k].Undone, j.b.Items[k].Planned = true, false
-			}
-			rep.Items = append(rep.Items, it)
-			done++
-			if opt.Progress != nil {
-				opt.Progress(done, total)
-			}
-		}
-		rep.Batches = append(rep.Batches, j.b)
-		if err := w.save(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	rep, errs := undoJobs(ctx, jobs, opt.Progress, func(b *Batch, it BatchItem) RestoredItem {
+		return s.undoItem(ctx, &objBatch{s: s, batch: b}, gen, it)
+	}, func(b *Batch) error {
+		return (&objBatch{s: s, batch: b}).save(ctx)
+	})
 	return rep, errors.Join(errs...)
 }
 
@@ -446,7 +374,7 @@ func (s *Objects) undoItem(ctx context.Context, w *objBatch, gen Generation, it 
 			}
 			r.Outcome, r.Detail = OutcomeUndone, "the same bytes are at "+it.Path+": the copy at "+it.To+" was removed"
 		case lashDeletesKey(gen, it.Path):
-			r.Outcome, r.Detail = OutcomeLeftInTrash, "newer lash writes this store without sidecars and would delete "+it.Path+" as an unreferenced blob, so it stays at "+it.To
+			r.Outcome, r.Detail = OutcomeLeftInTrash, leftInTrashDetail(it.Path, it.To)
 		default:
 			if err := moveBack(it.To); err != nil {
 				return fail(err)
@@ -463,7 +391,7 @@ func (s *Objects) undoItem(ctx context.Context, w *objBatch, gen Generation, it 
 		if err != nil {
 			return fail(err)
 		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != it.SHA256 {
+		if sha256Hex(data) != it.SHA256 {
 			r.Outcome, r.Detail = OutcomeKept, "the object was changed since it was written; it is kept"
 			return r
 		}
@@ -485,29 +413,14 @@ func (s *Objects) undoItem(ctx context.Context, w *objBatch, gen Generation, it 
 	if err != nil {
 		return fail(err)
 	}
-	switch {
-	case !trashed && orig && it.Planned:
-		r.Outcome, r.Detail = OutcomeAlreadyThere, "the batch stopped before this object was moved: it is in place"
-		return r
-	case !trashed:
-		r.Outcome, r.Detail = OutcomeGone, "no longer in the trash area at "+it.Trashed+" (restored by hand, or the trash was emptied)"
-		return r
-	case orig:
-		same, err := s.sameObjects(ctx, it.Path, it.Trashed)
-		if err != nil {
-			return fail(err)
-		}
-		if same {
-			r.Outcome, r.Detail = OutcomeAlreadyThere, "the same bytes are already in place; the copy stays in the trash area at "+it.Trashed
-			return r
-		}
-		if s.healthyObject(ctx, it) {
-			r.Outcome, r.Detail = OutcomeKept, "a healthy "+string(it.Role)+" is in place and was kept; the trashed one stays at "+it.Trashed
-			return r
-		}
-	}
-	if lashDeletesKey(gen, it.Path) {
-		r.Outcome, r.Detail = OutcomeLeftInTrash, "newer lash writes this store without sidecars and would delete "+it.Path+" as an unreferenced blob, so it stays at "+it.Trashed
+	r, done := decideRestore(it, trashWords{"the trash area", "the trash"}, restoreSight{
+		trashed:     trashed,
+		present:     orig,
+		same:        func() (bool, error) { return s.sameObjects(ctx, it.Path, it.Trashed) },
+		healthy:     func() bool { return s.healthyObject(ctx, it) },
+		leftInTrash: lashDeletesKey(gen, it.Path),
+	})
+	if done {
 		return r
 	}
 	if orig {
@@ -526,19 +439,18 @@ func (s *Objects) undoItem(ctx context.Context, w *objBatch, gen Generation, it 
 
 // readKey reads a small object whole (at most limit bytes).
 func (s *Objects) readKey(ctx context.Context, key string, limit int64) ([]byte, error) {
+	return s.readKeyOr(ctx, key, limit, fmt.Errorf("%s: larger than %d bytes", s.b.Where(key), limit))
+}
+
+// readKeyOr reads a small object whole, or returns tooLarge when it holds
+// more than limit bytes.
+func (s *Objects) readKeyOr(ctx context.Context, key string, limit int64, tooLarge error) ([]byte, error) {
 	r, _, err := s.b.Open(ctx, key, 0, -1)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", s.b.Where(key), limit)
-	}
-	return data, nil
+	return readUpTo(r, limit, tooLarge)
 }
 
 // sameObjects reports whether two objects hold the same bytes, read as
@@ -557,23 +469,7 @@ func (s *Objects) sameObjects(ctx context.Context, a, b string) (bool, error) {
 	if oa.Size != ob.Size {
 		return false, nil
 	}
-	ba, bb := make([]byte, 256<<10), make([]byte, 256<<10)
-	for {
-		na, ea := io.ReadFull(ra, ba)
-		nb, eb := io.ReadFull(rb, bb)
-		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
-			return false, nil
-		}
-		if ea == io.EOF || ea == io.ErrUnexpectedEOF {
-			return eb == ea, nil
-		}
-		if ea != nil {
-			return false, ea
-		}
-		if eb != nil {
-			return false, eb
-		}
-	}
+	return sameStreams(ra, rb)
 }
 
 // healthyObject reports whether the object now at an item's key is one to

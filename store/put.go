@@ -391,15 +391,28 @@ func (s *Store) MetaFromBlob(id ID) (Sidecar, error) {
 	if err != nil {
 		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
 	}
+	return metaFromHeader(id, n, h, path)
+}
+
+// metaFromHeader is the sidecar lash writes, with no label, for n bytes
+// hashing to id whose header is h; bytes of no type lash accepts
+// (ErrNotImage) have none. where names the blob in the error.
+func metaFromHeader(id ID, n int64, h Header, where string) (Sidecar, error) {
 	if h.MediaType == "" {
-		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)}
+		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: where, Err: fmt.Errorf("%w: the bytes are not %s", ErrNotImage, AcceptedTypes)}
 	}
+	return headerSidecar(id, n, h), nil
+}
+
+// headerSidecar is the sidecar, with no label, of n bytes hashing to id
+// whose header is h.
+func headerSidecar(id ID, n int64, h Header) Sidecar {
 	m := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(n)}
 	if h.Width > 0 && h.Height > 0 {
 		w, hh := uint32(h.Width), uint32(h.Height)
 		m.Width, m.Height = &w, &hh
 	}
-	return m, nil
+	return m
 }
 
 // ErrCorrupt: a blob's bytes do not hash to its name.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -33,26 +32,17 @@ type PutFileOptions struct {
 // It returns what was put, or, with KeepExisting, the attachment already
 // in the store (then the Sidecar is the zero value).
 func (s *Store) PutFile(ctx context.Context, path string, opt PutFileOptions) (Sidecar, *Attachment, error) {
-	fi, err := os.Stat(path)
+	f, fi, err := openRegular(path)
 	if err != nil {
-		return Sidecar{}, nil, cause(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return Sidecar{}, nil, errors.New("not a regular file")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return Sidecar{}, nil, cause(err)
+		return Sidecar{}, nil, err
 	}
 	defer f.Close()
 	if opt.KeepExisting {
-		h := sha256.New()
-		if _, err := io.Copy(h, &fileReader{ctx: ctx, r: f}); err != nil {
+		id, err := hashReader(ctx, f)
+		if err != nil {
 			return Sidecar{}, nil, err
 		}
-		var sum [sha256.Size]byte
-		h.Sum(sum[:0])
-		if a, ok := s.Examine(IDOf(sum)); ok && a.HasBlob && a.Status == StatusOK {
+		if a, ok := s.Examine(id); ok && a.HasBlob && a.Status == StatusOK {
 			// Kept, but put all the same as far as lash's collector sees.
 			if err := s.touch(a.ID); err != nil {
 				return Sidecar{}, nil, err
@@ -73,6 +63,24 @@ func (s *Store) PutFile(ctx context.Context, path string, opt PutFileOptions) (S
 	}
 	sc, err := s.Put(ctx, &fileReader{ctx: ctx, r: f, progress: opt.Progress}, PutOptions{Label: label})
 	return sc, nil, err
+}
+
+// openRegular opens the file at path to be put, only if it is a regular
+// file (a FIFO or a device would block or never end); its errors carry no
+// path.
+func openRegular(path string) (*os.File, os.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, cause(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, errors.New("not a regular file")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, cause(err)
+	}
+	return f, fi, nil
 }
 
 // fileReader stops a copy when its context ends and counts what it reads.

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -184,35 +183,14 @@ func (s *Store) Scan(ctx context.Context, opt ScanOptions) (*ScanResult, error) 
 		err   error
 	}
 	parts := make([]part, len(prefixes))
-	var next, done int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(prefixes) || ctx.Err() != nil {
-					return
-				}
-				a, f, err := s.scanPrefix(prefixes[i])
-				parts[i] = part{a, f, err}
-				if opt.Progress != nil {
-					mu.Lock()
-					done++
-					d := done
-					mu.Unlock()
-					opt.Progress(d, len(prefixes))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	// Every prefix folder is read; the first error in their order is the one
+	// returned.
+	err = forEach(ctx, len(prefixes), workers, func(i int) error {
+		a, f, err := s.scanPrefix(prefixes[i])
+		parts[i] = part{a, f, err}
+		return nil
+	}, opt.Progress)
+	if err != nil {
 		return nil, err
 	}
 	n := 0

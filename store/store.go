@@ -97,12 +97,18 @@ func readNoFollow(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return readUpTo(f, limit, ErrSidecarTooLarge)
+}
+
+// readUpTo reads r to its end, or returns tooLarge when it holds more than
+// limit bytes.
+func readUpTo(r io.Reader, limit int64, tooLarge error) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, ErrSidecarTooLarge
+		return nil, tooLarge
 	}
 	return data, nil
 }
@@ -111,17 +117,24 @@ func readNoFollow(path string, limit int64) ([]byte, error) {
 func (s *Store) Meta(id ID) (Sidecar, error) {
 	path := s.layout.Sidecar(id)
 	data, err := readNoFollow(path, MaxSidecarSize)
+	return decodeMeta(id, path, data, cause(err))
+}
+
+// decodeMeta decodes a sidecar as read (data, or the read's err) with
+// lash's error semantics: MissingMeta without one, MetadataDecode when it
+// cannot be read as one, Io for any other failure. where names it.
+func decodeMeta(id ID, where string, data []byte, err error) (Sidecar, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return Sidecar{}, &Error{Kind: ErrMissingMeta, ID: id, Path: path}
+		return Sidecar{}, &Error{Kind: ErrMissingMeta, ID: id, Path: where}
 	case errors.Is(err, ErrSidecarTooLarge):
-		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: path, Err: err}
+		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: where, Err: err}
 	case err != nil:
-		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: path, Err: cause(err)}
+		return Sidecar{}, &Error{Kind: ErrIo, ID: id, Path: where, Err: err}
 	}
 	m, err := DecodeSidecar(data)
 	if err != nil {
-		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: path, Err: err}
+		return Sidecar{}, &Error{Kind: ErrMetadataDecode, ID: id, Path: where, Err: err}
 	}
 	return m, nil
 }
@@ -158,11 +171,7 @@ func describe(f *os.File, id ID) (Sidecar, error) {
 		var h Header
 		if h, err = SniffHeader(f); err == nil {
 			_, err = f.Seek(0, io.SeekStart)
-			m := Sidecar{ID: string(id), MediaType: h.MediaType, ByteLen: uint64(fi.Size())}
-			if h.Width > 0 && h.Height > 0 {
-				w, hh := uint32(h.Width), uint32(h.Height)
-				m.Width, m.Height = &w, &hh
-			}
+			m := headerSidecar(id, fi.Size(), h)
 			if err == nil {
 				return m, nil
 			}

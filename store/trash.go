@@ -240,6 +240,12 @@ func (s *Store) readableLabel(id ID) *string {
 	if err != nil {
 		return nil
 	}
+	return labelOf(data)
+}
+
+// labelOf is the label of a sidecar's bytes if any part of them can be
+// read: a full decode, else the "label" of a JSON object.
+func labelOf(data []byte) *string {
 	if m, err := DecodeSidecar(data); err == nil {
 		return m.Label
 	}
@@ -293,13 +299,11 @@ func (bw *batchWriter) move(from, to string, id ID, role Role) error {
 
 // writeSidecar writes a new sidecar (where none is now) and records it.
 func (bw *batchWriter) writeSidecar(id ID, meta Sidecar) error {
-	data := meta.Encode()
 	if err := bw.s.writeSidecar(id, meta); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
 	abs, _ := filepath.Abs(bw.s.layout.Sidecar(id))
-	bw.batch.Items = append(bw.batch.Items, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: abs, SHA256: hex.EncodeToString(sum[:])})
+	bw.batch.Items = append(bw.batch.Items, BatchItem{Action: ActionWrite, ID: id, Role: RoleSidecar, Path: abs, SHA256: sha256Hex(meta.Encode())})
 	return nil
 }
 
@@ -376,62 +380,101 @@ func (s *Store) Restore(ctx context.Context, ids []ID, opt TrashOptions) (*Resto
 		return nil, err
 	}
 	root := s.absRoot()
-	type job struct {
-		b   *Batch
-		idx []int // items to undo, in order
+	var mine []*Batch
+	for _, b := range all {
+		if b.Store == root {
+			mine = append(mine, b)
+		}
 	}
-	var jobs []job
+	jobs, missing := restoreJobs(mine, ids)
+	switch {
+	case len(missing) > 0:
+		return nil, fmt.Errorf("%w: the journal %s records no trashed file of %s in %s", ErrNothingToRestore, can.Journal, strings.Join(missing, ", "), root)
+	case len(jobs) == 0:
+		return nil, fmt.Errorf("%w: the journal %s records no rm or doctor --fix of %s that is not undone", ErrNothingToRestore, can.Journal, root)
+	}
+	rep, errs := undoJobs(ctx, jobs, opt.Progress, func(_ *Batch, it BatchItem) RestoredItem {
+		return s.undoItem(can, it)
+	}, func(b *Batch) error {
+		line, _ := json.Marshal(b)
+		if _, err := f.Write(append(line, '\n')); err != nil {
+			return fmt.Errorf("write the trash journal %s: %w", can.Journal, cause(err))
+		}
+		return nil
+	})
+	if err := f.Sync(); err != nil {
+		errs = append(errs, fmt.Errorf("write the trash journal %s: %w", can.Journal, cause(err)))
+	}
+	return rep, errors.Join(errs...)
+}
+
+// sha256Hex is the hex SHA-256 of data, as a batch records a written file.
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// restoreJob is one batch's items to undo, in order.
+type restoreJob struct {
+	b   *Batch
+	idx []int
+}
+
+// restoreJobs picks what a restore undoes among a store's batches (oldest
+// first): with no ids, every change of the newest batch not undone yet,
+// the last change first (no job when there is none); with ids, each id's
+// most recently trashed files, sidecar first so the blob then appears with
+// its sidecar there. missing lists the ids of which nothing is found.
+func restoreJobs(all []*Batch, ids []ID) (jobs []restoreJob, missing []string) {
 	if len(ids) == 0 {
 		for i := len(all) - 1; i >= 0; i-- {
-			if b := all[i]; b.Store == root && b.Pending() {
+			if b := all[i]; b.Pending() {
 				var idx []int
 				for k := len(b.Items) - 1; k >= 0; k-- { // reverse: undo the last change first
 					if !b.Items[k].Undone {
 						idx = append(idx, k)
 					}
 				}
-				jobs = append(jobs, job{b, idx})
-				break
+				return []restoreJob{{b, idx}}, nil
 			}
 		}
-		if len(jobs) == 0 {
-			return nil, fmt.Errorf("%w: the journal %s records no rm or doctor --fix of %s that is not undone", ErrNothingToRestore, can.Journal, root)
-		}
-	} else {
-		var missing []string
-		byBatch := map[*Batch][]int{}
-		var order []*Batch
-		for _, id := range ids {
-			found := false
-			for i := len(all) - 1; i >= 0 && !found; i-- {
-				b := all[i]
-				if b.Store != root {
-					continue
-				}
-				// Sidecar first: the blob then appears with its sidecar there.
-				for _, role := range []Role{RoleSidecar, RoleBlob, RoleOther} {
-					for k, it := range b.Items {
-						if it.ID == id && it.Action == ActionTrash && it.Role == role && !it.Undone {
-							if byBatch[b] == nil {
-								order = append(order, b)
-							}
-							byBatch[b] = append(byBatch[b], k)
-							found = true
+		return nil, nil
+	}
+	byBatch := map[*Batch][]int{}
+	var order []*Batch
+	for _, id := range ids {
+		found := false
+		for i := len(all) - 1; i >= 0 && !found; i-- {
+			b := all[i]
+			for _, role := range []Role{RoleSidecar, RoleBlob, RoleOther} {
+				for k, it := range b.Items {
+					if it.ID == id && it.Action == ActionTrash && it.Role == role && !it.Undone {
+						if byBatch[b] == nil {
+							order = append(order, b)
 						}
+						byBatch[b] = append(byBatch[b], k)
+						found = true
 					}
 				}
 			}
-			if !found {
-				missing = append(missing, id.Short())
-			}
 		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("%w: the journal %s records no trashed file of %s in %s", ErrNothingToRestore, can.Journal, strings.Join(missing, ", "), root)
-		}
-		for _, b := range order {
-			jobs = append(jobs, job{b, byBatch[b]})
+		if !found {
+			missing = append(missing, id.Short())
 		}
 	}
+	if len(missing) > 0 {
+		return nil, missing
+	}
+	for _, b := range order {
+		jobs = append(jobs, restoreJob{b, byBatch[b]})
+	}
+	return jobs, nil
+}
+
+// undoJobs undoes the jobs' items in order with undo, marks each one dealt
+// with (not failed) undone, tells progress, and after each batch's items
+// records its new state with save. A cancelled ctx stops it between items.
+func undoJobs(ctx context.Context, jobs []restoreJob, progress func(done, total int), undo func(b *Batch, it BatchItem) RestoredItem, save func(b *Batch) error) (*RestoreReport, []error) {
 	rep := &RestoreReport{}
 	total := 0
 	for _, j := range jobs {
@@ -445,26 +488,80 @@ func (s *Store) Restore(ctx context.Context, ids []ID, opt TrashOptions) (*Resto
 				errs = append(errs, err)
 				break
 			}
-			it := s.undoItem(can, j.b.Items[k])
+			it := undo(j.b, j.b.Items[k])
 			if it.Outcome != OutcomeFailed {
-				j.b.Items[k].Undone = true
+				j.b.Items[k].Undone, j.b.Items[k].Planned = true, false
 			}
 			rep.Items = append(rep.Items, it)
 			done++
-			if opt.Progress != nil {
-				opt.Progress(done, total)
+			if progress != nil {
+				progress(done, total)
 			}
 		}
 		rep.Batches = append(rep.Batches, j.b)
-		line, _ := json.Marshal(j.b)
-		if _, err := f.Write(append(line, '\n')); err != nil {
-			errs = append(errs, fmt.Errorf("write the trash journal %s: %w", can.Journal, cause(err)))
+		if err := save(j.b); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if err := f.Sync(); err != nil {
-		errs = append(errs, fmt.Errorf("write the trash journal %s: %w", can.Journal, cause(err)))
+	return rep, errs
+}
+
+// restoreSight is what restoring one trashed file finds: whether its copy
+// in the trash is still there and whether something is in its place; same
+// (the two hold the same bytes) and healthy (what is in its place is one to
+// keep) are asked only when something is. leftInTrash: newer lash would
+// delete the file put back.
+type restoreSight struct {
+	trashed, present bool
+	same             func() (bool, error)
+	healthy          func() bool
+	leftInTrash      bool
+}
+
+// trashWords name a trash in a restore's details: "the Trash" or "the
+// trash area", and what is emptied ("the Trash", "the trash").
+type trashWords struct{ area, emptied string }
+
+// decideRestore is what restoring trashed item it comes to, folder or
+// bucket: the same bytes in place are left (already_there, as is an item a
+// stopped batch never moved), a healthy different file in place is kept
+// (kept_present), a trash copy no longer there is gone, a name newer lash
+// would delete stays in the trash (left_in_trash). done false: it is to be
+// put back, what is in its place (st.present) moved aside first.
+func decideRestore(it BatchItem, w trashWords, st restoreSight) (r RestoredItem, done bool) {
+	r = RestoredItem{BatchItem: it}
+	switch {
+	case !st.trashed && st.present && it.Planned:
+		r.Outcome, r.Detail = OutcomeAlreadyThere, "the batch stopped before this object was moved: it is in place"
+		return r, true
+	case !st.trashed:
+		r.Outcome, r.Detail = OutcomeGone, "no longer in "+w.area+" at "+it.Trashed+" (restored by hand, or "+w.emptied+" was emptied)"
+		return r, true
+	case st.present:
+		same, err := st.same()
+		if err != nil {
+			r.Outcome, r.Err = OutcomeFailed, err
+			return r, true
+		}
+		if same {
+			r.Outcome, r.Detail = OutcomeAlreadyThere, "the same bytes are already in place; the copy stays in "+w.area+" at "+it.Trashed
+			return r, true
+		}
+		if st.healthy() {
+			r.Outcome, r.Detail = OutcomeKept, "a healthy "+string(it.Role)+" is in place and was kept; the trashed one stays at "+it.Trashed
+			return r, true
+		}
 	}
-	return rep, errors.Join(errs...)
+	if st.leftInTrash {
+		r.Outcome, r.Detail = OutcomeLeftInTrash, leftInTrashDetail(it.Path, it.Trashed)
+		return r, true
+	}
+	return r, false
+}
+
+// leftInTrashDetail says why the file name stays at where.
+func leftInTrashDetail(name, where string) string {
+	return "newer lash writes this store without sidecars and would delete " + name + " as an unreferenced blob, so it stays at " + where
 }
 
 // undoItem reverses one change.
@@ -479,7 +576,7 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 		if it.Action == ActionMove {
 			where = it.To
 		}
-		r.Outcome, r.Detail = OutcomeLeftInTrash, "newer lash writes this store without sidecars and would delete "+filepath.Base(it.Path)+" as an unreferenced blob, so it stays at "+where
+		r.Outcome, r.Detail = OutcomeLeftInTrash, leftInTrashDetail(filepath.Base(it.Path), where)
 		return r
 	}
 	switch it.Action {
@@ -504,7 +601,7 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 			r.Outcome, r.Detail = OutcomeGone, "the written file is no longer there"
 			return r
 		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != it.SHA256 {
+		if sha256Hex(data) != it.SHA256 {
 			r.Outcome, r.Detail = OutcomeKept, "the file was changed since it was written; it is kept"
 			return r
 		}
@@ -516,19 +613,21 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 		r.Outcome, r.Detail = OutcomeUndone, "the written sidecar went to the Trash as "+tf.File
 		return r
 	}
-	if _, err := os.Lstat(it.Trashed); err != nil {
-		r.Outcome, r.Detail = OutcomeGone, "no longer in the Trash at "+it.Trashed+" (restored by hand, or the Trash was emptied)"
+	_, terr := os.Lstat(it.Trashed)
+	_, perr := os.Lstat(it.Path)
+	r, done := decideRestore(it, trashWords{"the Trash", "the Trash"}, restoreSight{
+		trashed: terr == nil,
+		present: perr == nil,
+		same: func() (bool, error) {
+			same, _ := sameContent(it.Path, it.Trashed)
+			return same, nil
+		},
+		healthy: func() bool { return s.healthyAt(it) },
+	})
+	if done {
 		return r
 	}
-	if _, err := os.Lstat(it.Path); err == nil {
-		if same, _ := sameContent(it.Path, it.Trashed); same {
-			r.Outcome, r.Detail = OutcomeAlreadyThere, "the same bytes are already in place; the copy stays in the Trash at "+it.Trashed
-			return r
-		}
-		if s.healthyAt(it) {
-			r.Outcome, r.Detail = OutcomeKept, "a healthy "+string(it.Role)+" is in place and was kept; the trashed one stays at "+it.Trashed
-			return r
-		}
+	if perr == nil {
 		stem, ext := s.trashName(it.Path, it.Role, it.ID)
 		tf, err := can.put(it.Path, stem+" (in the way of a restore)", ext)
 		if err != nil {
@@ -597,10 +696,16 @@ func sameContent(a, b string) (bool, error) {
 	if ia.Size() != ib.Size() {
 		return false, nil
 	}
+	return sameStreams(fa, fb)
+}
+
+// sameStreams reports whether two readers of the same length hold the same
+// bytes, read side by side to their end.
+func sameStreams(a, b io.Reader) (bool, error) {
 	ba, bb := make([]byte, 256<<10), make([]byte, 256<<10)
 	for {
-		na, ea := io.ReadFull(fa, ba)
-		nb, eb := io.ReadFull(fb, bb)
+		na, ea := io.ReadFull(a, ba)
+		nb, eb := io.ReadFull(b, bb)
 		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
 			return false, nil
 		}
