@@ -289,3 +289,45 @@ func TestRestoreKeepsSidecarsOutOfBlobOnly(t *testing.T) {
 	}
 	noForeignNames(t, root)
 }
+
+// A trashed sidecar of a blob-only store whose Trash copy was emptied is
+// gone, not "left in the Trash": restore says what is true of it now.
+func TestRestoreOfEmptiedSidecarIsGone(t *testing.T) {
+	root := filepath.Join(storecases.CopyHome(t, "alpha111"), "attachments")
+	const id = "6637dced2b8c5c9ef71e1eebec805bd6e41279cb15fbe8bb7ae3fe0372f5b420"
+	stray := filepath.Join(root, "sha256", id[:2], id+".json")
+	if err := os.WriteFile(stray, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(root, store.Options{NewerLash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	can := trashCan(t)
+	rep, err := s.Doctor(t.Context(), store.DoctorOptions{Fix: true, Can: can, MinTempAge: time.Nanosecond})
+	if err != nil || rep.Failed() || rep.Batch == nil {
+		t.Fatalf("fix: %v %+v", err, rep.Problems)
+	}
+	emptied := 0
+	for _, it := range rep.Batch.Items {
+		if it.Role == store.RoleSidecar && it.Trashed != "" {
+			if err := os.Remove(it.Trashed); err != nil {
+				t.Fatal(err)
+			}
+			emptied++
+		}
+	}
+	if emptied == 0 {
+		t.Fatalf("doctor trashed no sidecar: %+v", rep.Batch.Items)
+	}
+	rr, err := s.Restore(t.Context(), nil, store.TrashOptions{Can: can})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range rr.Items {
+		if it.Role == store.RoleSidecar && it.Outcome != store.OutcomeGone {
+			t.Errorf("the emptied sidecar's outcome is %s (%s), want gone", it.Outcome, it.Detail)
+		}
+	}
+	noForeignNames(t, root)
+}

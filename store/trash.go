@@ -571,18 +571,14 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 		r.Outcome, r.Err = OutcomeFailed, err
 		return r
 	}
-	if it.Action != ActionWrite && s.lashDeletes(it.Path) {
-		where := it.Trashed
-		if it.Action == ActionMove {
-			where = it.To
-		}
-		r.Outcome, r.Detail = OutcomeLeftInTrash, leftInTrashDetail(filepath.Base(it.Path), where)
-		return r
-	}
 	switch it.Action {
 	case ActionMove:
 		if _, err := os.Lstat(it.To); err != nil {
 			r.Outcome, r.Detail = OutcomeGone, "no longer at "+it.To
+			return r
+		}
+		if s.lashDeletes(it.Path) {
+			r.Outcome, r.Detail = OutcomeLeftInTrash, leftInTrashDetail(filepath.Base(it.Path), it.To)
 			return r
 		}
 		if _, err := os.Lstat(it.Path); err == nil {
@@ -622,7 +618,8 @@ func (s *Store) undoItem(can *TrashCan, it BatchItem) RestoredItem {
 			same, _ := sameContent(it.Path, it.Trashed)
 			return same, nil
 		},
-		healthy: func() bool { return s.healthyAt(it) },
+		healthy:     func() bool { return s.healthyAt(it) },
+		leftInTrash: s.lashDeletes(it.Path),
 	})
 	if done {
 		return r
