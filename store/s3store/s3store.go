@@ -177,11 +177,9 @@ func (b *Backend) whyForbidden(ctx context.Context, err error) error {
 	if b.prefix != "" {
 		prefix = b.prefix + "/"
 	}
-	for o := range b.client.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: prefix, MaxKeys: 1}) {
-		if r := minio.ToErrorResponse(o.Err); o.Err != nil && r.StatusCode == http.StatusForbidden && r.Code != "" {
-			return o.Err
-		}
-		break
+	o := <-b.client.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: prefix, MaxKeys: 1})
+	if r := minio.ToErrorResponse(o.Err); o.Err != nil && r.StatusCode == http.StatusForbidden && r.Code != "" {
+		return o.Err
 	}
 	return err
 }
