@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ func NewBackend(ctx context.Context, bucket, prefix string, cfg Config) (*Backen
 	b := &Backend{client: cl, bucket: bucket, prefix: strings.Trim(prefix, "/"), partSize: cfg.PartSize}
 	ok, err := cl.BucketExists(ctx, bucket)
 	if err != nil {
-		return nil, b.explain(err, "")
+		return nil, b.explain(b.whyForbidden(ctx, err), "")
 	}
 	if !ok {
 		return nil, fmt.Errorf("s3://%s: %w", bucket, ErrNoSuchBucket)
@@ -160,6 +161,29 @@ func (b *Backend) explain(err error, rel string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// whyForbidden asks the server again why it refused a HEAD request: the
+// answer to a HEAD has no body, so the client takes every 403 for access
+// denied, a clock too far off (RequestTimeTooSkewed) and a wrong secret
+// key alike. A listing of one key is a GET, whose refusal names its
+// reason; that reason replaces err when it is another 403. Any other err
+// is returned as it is.
+func (b *Backend) whyForbidden(ctx context.Context, err error) error {
+	if minio.ToErrorResponse(err).StatusCode != http.StatusForbidden {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prefix := ""
+	if b.prefix != "" {
+		prefix = b.prefix + "/"
+	}
+	o := <-b.client.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: prefix, MaxKeys: 1})
+	if r := minio.ToErrorResponse(o.Err); o.Err != nil && r.StatusCode == http.StatusForbidden && r.Code != "" {
+		return o.Err
+	}
+	return err
+}
+
 func isNoSuchKey(err error) bool {
 	code := minio.ToErrorResponse(err).Code
 	return code == "NoSuchKey" || code == "NotFound"
@@ -184,7 +208,7 @@ func (b *Backend) List(ctx context.Context, dir string, each func(store.Object) 
 func (b *Backend) Stat(ctx context.Context, rel string) (store.Object, error) {
 	info, err := b.client.StatObject(ctx, b.bucket, b.FullKey(rel), minio.StatObjectOptions{})
 	if err != nil {
-		return store.Object{}, b.explain(err, rel)
+		return store.Object{}, b.explain(b.whyForbidden(ctx, err), rel)
 	}
 	return store.Object{Key: rel, Size: info.Size, ModTime: info.LastModified, ETag: info.ETag}, nil
 }
@@ -210,10 +234,10 @@ func (b *Backend) Open(ctx context.Context, rel string, off, n int64) (io.ReadCl
 	if err != nil {
 		return nil, store.Object{}, b.explain(err, rel)
 	}
-	info, err := obj.Stat()
+	info, err := obj.Stat() // a HEAD request
 	if err != nil {
 		obj.Close()
-		return nil, store.Object{}, b.explain(err, rel)
+		return nil, store.Object{}, b.explain(b.whyForbidden(ctx, err), rel)
 	}
 	return &reader{obj: obj, b: b, rel: rel}, store.Object{Key: rel, Size: info.Size, ModTime: info.LastModified, ETag: info.ETag}, nil
 }
