@@ -207,20 +207,14 @@ func (w *Watcher) update(id store.ID, a store.Attachment, exists bool, t time.Ti
 		return Event{Kind: Added, ID: id, Attachment: a, Time: t}, true
 	case !exists && had:
 		w.forget(id)
-		return Event{Kind: Removed, ID: id, Attachment: old, Time: t}, true
-	case exists && !old.Same(a):
-		w.known[id] = lean(a)
-		return Event{Kind: Changed, ID: id, Attachment: a, Time: t}, true
+		return Event{Kind: Removed, ID: id, Attachment: w.prints.removed(id, old), Time: t}, true
+	case exists:
+		if now := w.prints.of(a); now != old {
+			w.known[id] = now
+			return Event{Kind: Changed, ID: id, Attachment: a, Time: t}, true
+		}
 	}
 	return Event{}, false
-}
-
-// lean is what the watcher remembers of an attachment: all of it but the
-// decoded sidecar, which Attachment.Same leaves out too; for a store of
-// 100,000 the sidecars would be a second copy of the consumer's view.
-func lean(a store.Attachment) store.Attachment {
-	a.Meta = nil
-	return a
 }
 
 // replace makes a fresh listing what the consumer knows, and returns the
@@ -249,7 +243,7 @@ func (w *Watcher) remember(a store.Attachment) {
 	if _, had := w.known[a.ID]; !had {
 		w.perPrefix[a.ID.Prefix()]++
 	}
-	w.known[a.ID] = lean(a)
+	w.known[a.ID] = w.prints.of(a)
 }
 
 func (w *Watcher) forget(id store.ID) {
