@@ -122,3 +122,103 @@ func (f *fingerprints) removed(id store.ID, s seen) store.Attachment {
 	}
 	return a
 }
+
+// knownIDs maps the ids the consumer was told of to what it was told. An
+// id is kept as its 32 bytes, not as a 64-character string: the window
+// holds its own copy of every id string, and this set would otherwise keep
+// a second one (with the folder listing's name it was cut from) alive.
+type knownIDs struct {
+	byKey map[idKey]seen
+	// odd holds ids that are not 64 lowercase hex characters; a store
+	// lists none, but the set stays right whatever it is given.
+	odd map[store.ID]seen
+}
+
+type idKey [32]byte
+
+func newKnownIDs() knownIDs {
+	return knownIDs{byKey: map[idKey]seen{}, odd: map[store.ID]seen{}}
+}
+
+// keyOf is the id's bytes; false when it is not 64 lowercase hex.
+func keyOf(id store.ID) (idKey, bool) {
+	var k idKey
+	if len(id) != 2*len(k) {
+		return k, false
+	}
+	for i := range k {
+		hi, ok1 := unhex(id[2*i])
+		lo, ok2 := unhex(id[2*i+1])
+		if !ok1 || !ok2 {
+			return k, false
+		}
+		k[i] = hi<<4 | lo
+	}
+	return k, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+const hexDigits = "0123456789abcdef"
+
+// id is the key's id string (a new string).
+func (k idKey) id() store.ID {
+	var b [64]byte
+	for i, v := range k {
+		b[2*i], b[2*i+1] = hexDigits[v>>4], hexDigits[v&15]
+	}
+	return store.ID(b[:])
+}
+
+// inPrefix says whether the key's id lies in the prefix folder.
+func (k idKey) inPrefix(prefix string) bool {
+	return len(prefix) == 2 && hexDigits[k[0]>>4] == prefix[0] && hexDigits[k[0]&15] == prefix[1]
+}
+
+func (m knownIDs) get(id store.ID) (seen, bool) {
+	if k, ok := keyOf(id); ok {
+		s, had := m.byKey[k]
+		return s, had
+	}
+	s, had := m.odd[id]
+	return s, had
+}
+
+func (m knownIDs) set(id store.ID, s seen) {
+	if k, ok := keyOf(id); ok {
+		m.byKey[k] = s
+		return
+	}
+	m.odd[id] = s
+}
+
+func (m knownIDs) del(id store.ID) {
+	if k, ok := keyOf(id); ok {
+		delete(m.byKey, k)
+		return
+	}
+	delete(m.odd, id)
+}
+
+// each calls fn with every id in prefix ("" for all); fn may delete the id
+// it is given.
+func (m knownIDs) each(prefix string, fn func(store.ID)) {
+	for k := range m.byKey {
+		if prefix == "" || k.inPrefix(prefix) {
+			fn(k.id())
+		}
+	}
+	for id := range m.odd {
+		if prefix == "" || (len(id) >= 2 && id.Prefix() == prefix) {
+			fn(id)
+		}
+	}
+}

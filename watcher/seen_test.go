@@ -100,16 +100,15 @@ func TestRemovedCarriesWhatWasReported(t *testing.T) {
 }
 
 // What the watcher keeps per id is far smaller than the attachments it
-// reported: the retained heap of known for 20,000 ids, measured with
-// runtime.MemStats, is under half of a map of the attachments
-// themselves (as the watcher kept before).
+// reported: the retained heap of known for 20,000 ids (each id string its
+// own, as a folder listing gives them), measured with runtime.MemStats, is
+// under half of a map of the attachments themselves (as the watcher kept
+// before).
 func TestKnownIsCompact(t *testing.T) {
 	const n = 20000
-	atts := make([]store.Attachment, n)
 	label := "a label that a person gave"
-	for i := range atts {
-		id := store.ID(hex64(i))
-		atts[i] = store.Attachment{ID: id, Status: store.StatusOK, HasBlob: true, HasSidecar: true, Size: int64(i),
+	att := func(i int) store.Attachment {
+		return store.Attachment{ID: store.ID(hex64(i)), Status: store.StatusOK, HasBlob: true, HasSidecar: true, Size: int64(i),
 			Modified: time.Unix(int64(i), 0), MediaType: "png", Width: 64, Height: 64, Label: &label, MIME: "image/png", Generation: "sidecar"}
 	}
 	heap := func() uint64 {
@@ -121,19 +120,20 @@ func TestKnownIsCompact(t *testing.T) {
 	}
 	f := newFingerprints()
 	h0 := heap()
-	compact := make(map[store.ID]seen)
-	for _, a := range atts {
-		compact[a.ID] = f.of(a)
+	compact := newKnownIDs()
+	for i := range n {
+		a := att(i)
+		compact.set(a.ID, f.of(a))
 	}
 	h1 := heap()
 	whole := make(map[store.ID]store.Attachment)
-	for _, a := range atts {
+	for i := range n {
+		a := att(i)
 		whole[a.ID] = a
 	}
 	h2 := heap()
 	runtime.KeepAlive(compact)
 	runtime.KeepAlive(whole)
-	runtime.KeepAlive(atts)
 	kept, before := int64(h1)-int64(h0), int64(h2)-int64(h1)
 	t.Logf("known for %d ids: %d bytes (%d a id); whole attachments: %d bytes (%d a id)", n, kept, kept/n, before, before/n)
 	if kept*2 > before {
@@ -152,4 +152,39 @@ func hex64(i int) string {
 		i /= 16
 	}
 	return string(b)
+}
+
+// The known set answers for every id it was given, lists them whole or by
+// prefix folder (also when the caller deletes as it goes), and keeps ids
+// that are not hex right too.
+func TestKnownIDs(t *testing.T) {
+	m := newKnownIDs()
+	f := newFingerprints()
+	ids := []store.ID{store.ID(hex64(1)), store.ID("ab" + hex64(2)[2:]), store.ID("ab" + hex64(3)[2:]), "not-hex", "abZ"}
+	for i, id := range ids {
+		m.set(id, f.of(store.Attachment{ID: id, Size: int64(i)}))
+	}
+	for i, id := range ids {
+		if s, ok := m.get(id); !ok || s.size != int64(i) {
+			t.Errorf("%s: %+v %t", id, s, ok)
+		}
+	}
+	if _, ok := m.get(store.ID(hex64(4))); ok {
+		t.Error("an id never set is known")
+	}
+	collect := func(prefix string) map[store.ID]bool {
+		got := map[store.ID]bool{}
+		m.each(prefix, func(id store.ID) { got[id] = true })
+		return got
+	}
+	if got := collect(""); len(got) != len(ids) {
+		t.Errorf("each: %v", got)
+	}
+	if got := collect("ab"); len(got) != 3 || !got[ids[1]] || !got[ids[2]] || !got["abZ"] {
+		t.Errorf("each in ab: %v", got)
+	}
+	m.each("", func(id store.ID) { m.del(id) })
+	if got := collect(""); len(got) != 0 {
+		t.Errorf("after deleting every id: %v", got)
+	}
 }

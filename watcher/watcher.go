@@ -127,11 +127,11 @@ type Watcher struct {
 	pend pending
 
 	// Owned by the flusher goroutine (and by New before it starts).
-	known     map[store.ID]seen // what the consumer was told
-	prints    *fingerprints     // makes the known values
-	perPrefix map[string]int    // known ids per prefix folder
-	present   bool              // the root existed at the last arming
-	fsKind    string            // the unreliable filesystem last reported
+	known     knownIDs       // what the consumer was told
+	prints    *fingerprints  // makes the known values
+	perPrefix map[string]int // known ids per prefix folder
+	present   bool           // the root existed at the last arming
+	fsKind    string         // the unreliable filesystem last reported
 }
 
 // pending is the work the event reader hands the flusher.
@@ -183,7 +183,7 @@ func New(ctx context.Context, s *store.Store, opt Options) (*Watcher, *store.Sca
 		out:       make(chan Batch),
 		kick:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
-		known:     map[store.ID]seen{},
+		known:     newKnownIDs(),
 		prints:    newFingerprints(),
 		perPrefix: map[string]int{},
 	}

@@ -256,7 +256,7 @@ func TestCoalesceWithinBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &Watcher{st: s, root: root, dir: filepath.Join(root, "sha256"), known: map[store.ID]seen{}, prints: newFingerprints(), perPrefix: map[string]int{}, present: true}
+	w := &Watcher{st: s, root: root, dir: filepath.Join(root, "sha256"), known: newKnownIDs(), prints: newFingerprints(), perPrefix: map[string]int{}, present: true}
 	for _, a := range res.Attachments {
 		w.remember(a)
 	}
