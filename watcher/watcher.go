@@ -53,8 +53,9 @@ type Event struct {
 	ID store.ID
 	// Attachment is the id as examined when the batch was made (Added,
 	// Changed). For Removed it holds the id and, as last reported, the
-	// status, size and modification time (the rest is zero; a consumer that
-	// needs more keeps the attachment the earlier event or listing gave).
+	// status, size and modification time; other fields may be zero (a
+	// consumer that needs more keeps the attachment the earlier event or
+	// listing gave).
 	Attachment store.Attachment
 	// Reason says, in words, why a Rescan happened.
 	Reason string
