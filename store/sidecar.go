@@ -216,7 +216,7 @@ func decodeGeneral(data []byte) (Sidecar, error) {
 			}
 			return s, fmt.Errorf("not a sidecar lash can read: media type %q is not one lash knows (%s)", t, AcceptedTypes)
 		}
-		s.MediaType = MediaType(*mt.Type)
+		s.MediaType = MediaType(*mt.Type).Canonical()
 	}
 	if isNull(raw.ByteLen) {
 		return s, errors.New(`not a sidecar lash can read: missing field "byte_len"`)

@@ -29,7 +29,7 @@ func decodeCanonical(data []byte) (Sidecar, bool) {
 	if !ok {
 		return s, false
 	}
-	s.ID, s.MediaType, s.ByteLen = id, MediaType(t), n
+	s.ID, s.MediaType, s.ByteLen = id, MediaType(t).Canonical(), n
 	if p.lit(",\n  \"width\": ") {
 		w, ok := p.uint(1<<32 - 1)
 		if !ok {

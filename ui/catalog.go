@@ -57,17 +57,79 @@ type gridFilter struct {
 // entry is one attachment with what filtering and sorting need precomputed,
 // so typing in the search field over 100,000 items stays fast.
 type entry struct {
-	att     store.Attachment
+	att     catAtt
 	display string // the label the cell shows (see catalog.labelOf)
 	label   string // display, lowercased, for search and sort
 	named   bool   // it has a non-blank label
 }
 
-func newEntry(a store.Attachment, sessionLabel func(store.ID) (string, bool)) *entry {
-	// The window shows what Attachment says; the decoded sidecar behind it
-	// would be a second copy of each of 100,000 ids.
-	a.Meta = nil
-	e := &entry{att: a}
+// catAtt is the catalog's copy of a store.Attachment, 88 bytes instead of
+// 184: what sorting, filtering and the cells read is kept as fields; the
+// rest (status, detail, MIME type, generation, pixel size), which few
+// attachments differ in, is shared between the entries that say the same.
+// The decoded sidecar is not kept: the window shows what Attachment says,
+// and the sidecar would be a second copy of each of 100,000 ids.
+type catAtt struct {
+	ID         store.ID
+	Label      *string
+	MediaType  store.MediaType
+	Modified   time.Time
+	Size       int64
+	HasBlob    bool
+	HasSidecar bool
+	rest       *attRest
+}
+
+// attRest is the part of an attachment entries share.
+type attRest struct {
+	Status        store.Status
+	Detail        string
+	MIME          string
+	Generation    store.Generation
+	Width, Height int
+}
+
+// rests shares attRest values between a catalog's entries.
+type rests map[attRest]*attRest
+
+// compact makes the catalog's copy of a, sharing its rest through shared
+// (nil: not shared).
+func compact(a store.Attachment, shared rests) catAtt {
+	r := attRest{Status: a.Status, Detail: a.Detail, MIME: a.MIME, Generation: a.Generation, Width: a.Width, Height: a.Height}
+	p := shared[r]
+	if p == nil {
+		p = &r
+		if shared != nil {
+			shared[r] = p
+		}
+	}
+	return catAtt{ID: a.ID, Label: a.Label, MediaType: a.MediaType, Modified: a.Modified, Size: a.Size,
+		HasBlob: a.HasBlob, HasSidecar: a.HasSidecar, rest: p}
+}
+
+// full is the attachment as the store said it, less the decoded sidecar.
+func (c *catAtt) full() store.Attachment {
+	return store.Attachment{ID: c.ID, Status: c.rest.Status, Detail: c.rest.Detail, HasBlob: c.HasBlob, HasSidecar: c.HasSidecar,
+		Size: c.Size, Modified: c.Modified, MediaType: c.MediaType, Width: c.rest.Width, Height: c.rest.Height,
+		Label: c.Label, MIME: c.rest.MIME, Generation: c.rest.Generation}
+}
+
+// Status is the attachment's status.
+func (c *catAtt) Status() store.Status { return c.rest.Status }
+
+// DisplayLabel is store.Attachment.DisplayLabel.
+func (c *catAtt) DisplayLabel() string {
+	if c.Label != nil && strings.TrimSpace(*c.Label) != "" {
+		return *c.Label
+	}
+	return c.ID.Short()
+}
+
+// Same is store.Attachment.Same against the catalog's copy.
+func (c *catAtt) Same(a store.Attachment) bool { return c.full().Same(a) }
+
+func newEntry(a store.Attachment, sessionLabel func(store.ID) (string, bool), shared rests) *entry {
+	e := &entry{att: compact(a, shared)}
 	e.setLabel(sessionLabel)
 	return e
 }
@@ -76,7 +138,8 @@ func newEntry(a store.Attachment, sessionLabel func(store.ID) (string, bool)) *e
 // the filtered, sorted list of ids the grid shows. It is only touched on
 // the UI goroutine.
 type catalog struct {
-	byID map[store.ID]*entry
+	byID  map[store.ID]*entry
+	rests rests // the attRest values its entries share
 	// shown are the ids the grid shows, in order; rows are their entries.
 	shown     []store.ID
 	rows      []*entry
@@ -92,12 +155,13 @@ type catalog struct {
 }
 
 func newCatalog() *catalog {
-	return &catalog{byID: map[store.ID]*entry{}}
+	return &catalog{byID: map[store.ID]*entry{}, rests: rests{}}
 }
 
 // reset forgets every attachment.
 func (c *catalog) reset() {
 	c.byID = map[store.ID]*entry{}
+	c.rests = rests{}
 	c.totalSize = 0
 	c.rebuild()
 }
@@ -107,7 +171,7 @@ func (c *catalog) put(a store.Attachment) {
 	if old := c.byID[a.ID]; old != nil {
 		c.totalSize -= old.att.Size
 	}
-	c.byID[a.ID] = newEntry(a, c.sessionLabel)
+	c.byID[a.ID] = newEntry(a, c.sessionLabel, c.rests)
 	c.totalSize += a.Size
 }
 
@@ -125,7 +189,7 @@ func (c *catalog) get(id store.ID) (store.Attachment, bool) {
 	if e == nil {
 		return store.Attachment{}, false
 	}
-	return e.att, true
+	return e.att.full(), true
 }
 
 // total is how many attachments the store holds.
@@ -249,7 +313,7 @@ func (f gridFilter) matches(e *entry) bool {
 	if f.MediaType != "" && e.att.MediaType != f.MediaType {
 		return false
 	}
-	if f.ProblemsOnly && e.att.Status == store.StatusOK {
+	if f.ProblemsOnly && e.att.Status() == store.StatusOK {
 		return false
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Query))

@@ -75,7 +75,7 @@ func checkAgreesWithScan(t *testing.T, c *catalog, st *store.Store) {
 		case e == nil:
 			t.Errorf("%s (%s) is missing from the listing", id.Short(), w.Status)
 		case !e.att.Same(w):
-			t.Errorf("%s is listed as %s %q %d bytes; Scan says %s %q %d bytes", id.Short(), e.att.Status, e.att.DisplayLabel(), e.att.Size, w.Status, w.DisplayLabel(), w.Size)
+			t.Errorf("%s is listed as %s %q %d bytes; Scan says %s %q %d bytes", id.Short(), e.att.Status(), e.att.DisplayLabel(), e.att.Size, w.Status, w.DisplayLabel(), w.Size)
 		}
 	}
 	for id := range c.byID {

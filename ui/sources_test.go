@@ -118,7 +118,7 @@ func scanned(t *testing.T, st *store.Store) (map[store.ID]store.Attachment, []st
 func topIDs(atts []store.Attachment, order sortOrder, n int) []store.ID {
 	es := make([]*entry, len(atts))
 	for i, a := range atts {
-		es[i] = newEntry(a, nil)
+		es[i] = newEntry(a, nil, nil)
 	}
 	less := lessFunc(order)
 	slices.SortFunc(es, cmpOf(less))

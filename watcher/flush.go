@@ -131,11 +131,11 @@ func (w *Watcher) incremental(p pending, problems *[]error) []Event {
 				prefixes[e.Name()] = p.listAt
 			}
 		}
-		for id := range w.known {
+		w.known.each("", func(id store.ID) {
 			if _, ok := dirty[id]; !ok {
 				dirty[id] = p.listAt
 			}
-		}
+		})
 	}
 	for prefix, t := range prefixes {
 		// The folder's watch was added before this listing (by the reader,
@@ -150,13 +150,11 @@ func (w *Watcher) incremental(p pending, problems *[]error) []Event {
 			}
 		}
 		if w.perPrefix[prefix] > 0 {
-			for id := range w.known {
-				if id.Prefix() == prefix {
-					if _, seen := dirty[id]; !seen {
-						dirty[id] = t
-					}
+			w.known.each(prefix, func(id store.ID) {
+				if _, seen := dirty[id]; !seen {
+					dirty[id] = t
 				}
-			}
+			})
 		}
 	}
 	if len(dirty) == 0 {
@@ -200,27 +198,21 @@ func (w *Watcher) incremental(p pending, problems *[]error) []Event {
 // update records id's current state and returns the event that tells the
 // consumer, if it changed.
 func (w *Watcher) update(id store.ID, a store.Attachment, exists bool, t time.Time) (Event, bool) {
-	old, had := w.known[id]
+	old, had := w.known.get(id)
 	switch {
 	case exists && !had:
 		w.remember(a)
 		return Event{Kind: Added, ID: id, Attachment: a, Time: t}, true
 	case !exists && had:
 		w.forget(id)
-		return Event{Kind: Removed, ID: id, Attachment: old, Time: t}, true
-	case exists && !old.Same(a):
-		w.known[id] = lean(a)
-		return Event{Kind: Changed, ID: id, Attachment: a, Time: t}, true
+		return Event{Kind: Removed, ID: id, Attachment: w.prints.removed(id, old), Time: t}, true
+	case exists:
+		if now := w.prints.of(a); now != old {
+			w.known.set(id, now)
+			return Event{Kind: Changed, ID: id, Attachment: a, Time: t}, true
+		}
 	}
 	return Event{}, false
-}
-
-// lean is what the watcher remembers of an attachment: all of it but the
-// decoded sidecar, which Attachment.Same leaves out too; for a store of
-// 100,000 the sidecars would be a second copy of the consumer's view.
-func lean(a store.Attachment) store.Attachment {
-	a.Meta = nil
-	return a
 }
 
 // replace makes a fresh listing what the consumer knows, and returns the
@@ -234,27 +226,27 @@ func (w *Watcher) replace(res *store.ScanResult, at time.Time) []Event {
 			events = append(events, e)
 		}
 	}
-	for id := range w.known {
+	w.known.each("", func(id store.ID) {
 		if !next[id] {
 			if e, ok := w.update(id, store.Attachment{}, false, at); ok {
 				events = append(events, e)
 			}
 		}
-	}
+	})
 	sortEvents(events)
 	return events
 }
 
 func (w *Watcher) remember(a store.Attachment) {
-	if _, had := w.known[a.ID]; !had {
+	if _, had := w.known.get(a.ID); !had {
 		w.perPrefix[a.ID.Prefix()]++
 	}
-	w.known[a.ID] = lean(a)
+	w.known.set(a.ID, w.prints.of(a))
 }
 
 func (w *Watcher) forget(id store.ID) {
-	if _, had := w.known[id]; had {
-		delete(w.known, id)
+	if _, had := w.known.get(id); had {
+		w.known.del(id)
 		w.perPrefix[id.Prefix()]--
 	}
 }

@@ -52,7 +52,10 @@ type Event struct {
 	// ID is the attachment; empty for Rescan.
 	ID store.ID
 	// Attachment is the id as examined when the batch was made (Added,
-	// Changed), or as it was last reported (Removed).
+	// Changed). For Removed it holds the id and, as last reported, the
+	// status, size and modification time; other fields may be zero (a
+	// consumer that needs more keeps the attachment the earlier event or
+	// listing gave).
 	Attachment store.Attachment
 	// Reason says, in words, why a Rescan happened.
 	Reason string
@@ -125,10 +128,11 @@ type Watcher struct {
 	pend pending
 
 	// Owned by the flusher goroutine (and by New before it starts).
-	known     map[store.ID]store.Attachment // what the consumer was told
-	perPrefix map[string]int                // known ids per prefix folder
-	present   bool                          // the root existed at the last arming
-	fsKind    string                        // the unreliable filesystem last reported
+	known     knownIDs       // what the consumer was told
+	prints    *fingerprints  // makes the known values
+	perPrefix map[string]int // known ids per prefix folder
+	present   bool           // the root existed at the last arming
+	fsKind    string         // the unreliable filesystem last reported
 }
 
 // pending is the work the event reader hands the flusher.
@@ -180,7 +184,8 @@ func New(ctx context.Context, s *store.Store, opt Options) (*Watcher, *store.Sca
 		out:       make(chan Batch),
 		kick:      make(chan struct{}, 1),
 		done:      make(chan struct{}),
-		known:     map[store.ID]store.Attachment{},
+		known:     newKnownIDs(),
+		prints:    newFingerprints(),
 		perPrefix: map[string]int{},
 	}
 	w.ctx, w.cancel = context.WithCancel(context.Background())

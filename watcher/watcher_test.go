@@ -256,7 +256,7 @@ func TestCoalesceWithinBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &Watcher{st: s, root: root, dir: filepath.Join(root, "sha256"), known: map[store.ID]store.Attachment{}, perPrefix: map[string]int{}, present: true}
+	w := &Watcher{st: s, root: root, dir: filepath.Join(root, "sha256"), known: newKnownIDs(), prints: newFingerprints(), perPrefix: map[string]int{}, present: true}
 	for _, a := range res.Attachments {
 		w.remember(a)
 	}
@@ -299,8 +299,11 @@ func TestCoalesceWithinBatch(t *testing.T) {
 	if e, ok := got[flashID]; ok {
 		t.Errorf("added+removed reported: %v", e.Kind)
 	}
-	if e := got[gone]; e.Kind != Removed || e.Attachment.ID != gone {
-		t.Errorf("known and removed: %+v", e)
+	// A Removed event carries the id and, as last reported, the status,
+	// size and time (what a consumer may show of a gone attachment).
+	if e := got[gone]; e.Kind != Removed || e.Attachment.ID != gone || e.Attachment.Status != known[0].Status ||
+		e.Attachment.Size != known[0].Size || !e.Attachment.Modified.Equal(known[0].Modified) {
+		t.Errorf("known and removed: %+v, was %+v", e, known[0])
 	}
 	if e := got[relabelled]; e.Kind != Changed || *e.Attachment.Label != "new label" {
 		t.Errorf("relabelled: %+v", e)

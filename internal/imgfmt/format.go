@@ -30,10 +30,35 @@ func (f Format) Valid() bool {
 	return false
 }
 
+// Canonical returns the constant of a valid format, whose bytes every
+// attachment of that format can share (a format read from a file is a new
+// string each time: 100,000 of them in a large store), and f itself
+// otherwise.
+func (f Format) Canonical() Format {
+	for _, c := range Formats {
+		if f == c {
+			return c
+		}
+	}
+	return f
+}
+
 // MIME is the format's MIME type, e.g. image/png; "" for the zero Format.
+// For the five formats it is a constant, not a new string per call.
 func (f Format) MIME() string {
-	if f == "" {
+	switch f {
+	case "":
 		return ""
+	case PNG:
+		return "image/png"
+	case JPEG:
+		return "image/jpeg"
+	case GIF:
+		return "image/gif"
+	case WebP:
+		return "image/webp"
+	case BMP:
+		return "image/bmp"
 	}
 	return "image/" + string(f)
 }
