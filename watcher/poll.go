@@ -77,9 +77,10 @@ type Poller struct {
 	failures int
 
 	// Owned by the polling goroutine (and by Poll before it starts).
-	keys    map[string]store.Object       // the last listing, by key
-	known   map[store.ID]store.Attachment // what the consumer was told
-	hasSide bool                          // the last listing held a sidecar
+	keys    map[string]store.Object // the last listing, by key
+	known   knownIDs                // what the consumer was told, as the watcher keeps it
+	prints  *fingerprints           // makes the known values
+	hasSide bool                    // the last listing held a sidecar
 }
 
 // Poll lists the store and returns the listing it starts from: every batch
@@ -97,6 +98,7 @@ func Poll(ctx context.Context, s *store.Objects, opt PollOptions) (*Poller, *sto
 		kick:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
 		retryIn:  opt.Interval,
+		prints:   newFingerprints(),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	// The keys first, then the scan: whatever changes between the two makes
@@ -113,9 +115,9 @@ func Poll(ctx context.Context, s *store.Objects, opt PollOptions) (*Poller, *sto
 		return nil, nil, err
 	}
 	p.keys, p.hasSide = keys, side
-	p.known = make(map[store.ID]store.Attachment, len(res.Attachments))
+	p.known = newKnownIDs()
 	for _, a := range res.Attachments {
-		p.known[a.ID] = a
+		p.known.set(a.ID, p.prints.of(a))
 	}
 	p.checked = time.Now()
 	p.wg.Add(1)
@@ -336,17 +338,17 @@ func (p *Poller) poll(reasons []string) (Batch, bool) {
 			problems = append(problems, fmt.Errorf("%s could not be examined, so its change is not shown yet: %w", id, err))
 			continue
 		}
-		old, had := p.known[id]
+		old, had := p.known.get(id)
 		switch {
 		case ok && !had:
 			b.Events = append(b.Events, Event{Kind: Added, ID: id, Attachment: a, Time: now})
-			p.known[id] = a
-		case ok && !old.Same(a):
+			p.known.set(id, p.prints.of(a))
+		case ok && p.prints.of(a) != old:
 			b.Events = append(b.Events, Event{Kind: Changed, ID: id, Attachment: a, Time: now})
-			p.known[id] = a
+			p.known.set(id, p.prints.of(a))
 		case !ok && had:
-			b.Events = append(b.Events, Event{Kind: Removed, ID: id, Attachment: old, Time: now})
-			delete(p.known, id)
+			b.Events = append(b.Events, Event{Kind: Removed, ID: id, Attachment: p.prints.removed(id, old), Time: now})
+			p.known.del(id)
 		}
 	}
 	p.keys, p.hasSide = keys, side
@@ -373,26 +375,28 @@ func (p *Poller) rescan(keys map[string]store.Object, side bool, reasons []strin
 		return Batch{Err: p.failed(err)}, true
 	}
 	b := Batch{Scan: res, Events: []Event{{Kind: Rescan, Reason: joinReasons(reasons), Time: now}}}
-	fresh := make(map[store.ID]store.Attachment, len(res.Attachments))
+	fresh := newKnownIDs()
 	for _, a := range res.Attachments {
-		fresh[a.ID] = a
-		old, had := p.known[a.ID]
+		fp := p.prints.of(a)
+		fresh.set(a.ID, fp)
+		old, had := p.known.get(a.ID)
 		switch {
 		case !had:
 			b.Events = append(b.Events, Event{Kind: Added, ID: a.ID, Attachment: a, Time: now})
-		case !old.Same(a):
+		case fp != old:
 			b.Events = append(b.Events, Event{Kind: Changed, ID: a.ID, Attachment: a, Time: now})
 		}
 	}
 	var gone []store.ID
-	for id := range p.known {
-		if _, ok := fresh[id]; !ok {
+	p.known.each("", func(id store.ID) {
+		if _, ok := fresh.get(id); !ok {
 			gone = append(gone, id)
 		}
-	}
+	})
 	sort.Slice(gone, func(i, j int) bool { return gone[i] < gone[j] })
 	for _, id := range gone {
-		b.Events = append(b.Events, Event{Kind: Removed, ID: id, Attachment: p.known[id], Time: now})
+		old, _ := p.known.get(id)
+		b.Events = append(b.Events, Event{Kind: Removed, ID: id, Attachment: p.prints.removed(id, old), Time: now})
 	}
 	p.known, p.keys, p.hasSide = fresh, keys, side
 	p.succeeded(now)
