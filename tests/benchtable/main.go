@@ -6,9 +6,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -89,7 +91,12 @@ func main() {
 		os.Exit(1)
 	}
 	load := fmt.Sprintf("load average %s at the start, %s at the end", loadBefore, loadAverage())
-	if err := os.WriteFile(*out, []byte(render(results, load)), 0o644); err != nil {
+	old, err := os.ReadFile(*out)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(*out, []byte(render(results, load)+notes(string(old))), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
@@ -140,6 +147,17 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Fields(string(data) + " unknown")[0]
+}
+
+// notes is what follows the table in the file written before: the
+// sections (## …) people wrote about earlier runs, which a new table must
+// not wipe out.
+func notes(old string) string {
+	i := strings.Index(old, "\n## ")
+	if i < 0 {
+		return ""
+	}
+	return "\n" + old[i:]
 }
 
 func render(rs []result, load string) string {
