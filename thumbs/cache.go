@@ -109,6 +109,9 @@ type Cache struct {
 	visible  map[store.ID]bool
 	seq      uint64
 	closed   bool
+	// shut is closed for Request's lock-free memory path: after Close
+	// every request says ErrClosed, also one the memory could answer.
+	shut atomic.Bool
 
 	fmu    sync.Mutex
 	flight map[key]*call
@@ -171,6 +174,7 @@ func (c *Cache) Dir() string { return c.opt.Dir }
 func (c *Cache) Close() {
 	c.mu.Lock()
 	c.closed = true
+	c.shut.Store(true)
 	c.stop()
 	c.cond.Broadcast()
 	c.mu.Unlock()
@@ -228,6 +232,9 @@ func (c *Cache) Request(id store.ID, px int) (r Result, done bool) {
 	k, err := checkKey(id, px)
 	if err != nil {
 		return Result{ID: id, Px: px, Err: err}, true
+	}
+	if c.shut.Load() {
+		return Result{ID: id, Px: px, Err: ErrClosed}, true
 	}
 	if e, ok := c.mem.get(k); ok {
 		c.memHits.Add(1)

@@ -459,9 +459,27 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	root := fixtureStore(t, "clean")
 	o := &storeOpener{root: root}
-	c, err := New(Options{Open: o.open, Dir: t.TempDir(), OnResult: func(Result) {}})
+	made := make(chan Result, 64)
+	c, err := New(Options{Open: o.open, Dir: t.TempDir(), OnResult: func(r Result) {
+		select {
+		case made <- r:
+		default:
+		}
+	}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One thumbnail in memory first: after Close even the memory's answer
+	// is ErrClosed.
+	if _, done := c.Request(photoID, 256); !done {
+		for r := range made {
+			if r.ID == photoID {
+				break
+			}
+		}
+	}
+	if r, done := c.Request(photoID, 256); !done || r.Err != nil {
+		t.Fatalf("the thumbnail is not in memory before Close: %+v %v", r, done)
 	}
 	for _, id := range quickIDs(t, root) {
 		c.Request(id, 256)
