@@ -70,7 +70,7 @@ func Collect(ix *Index, blobs []Blob, now time.Time, grace time.Duration) (Sweep
 	for k, i := range ix.slots {
 		for r := ix.ids[i].first; r >= 0; r = ix.uses[r].next {
 			if u := ix.use(&ix.uses[r]); u.Manifest && keeps(u, cutoffMs) {
-				roots[k.id()] = true
+				roots[k.ID()] = true
 				break
 			}
 		}

@@ -9,7 +9,6 @@
 package sessions
 
 import (
-	"encoding/hex"
 	"sort"
 	"time"
 
@@ -130,36 +129,8 @@ type Index struct {
 	metas  []Meta
 }
 
-// idKey is an id as its 32 bytes: a map keyed by it holds no string per id.
-type idKey [32]byte
-
-// keyOf is the key of an id; ok is false for a string that is no id.
-func keyOf(id store.ID) (k idKey, ok bool) {
-	if len(id) != 2*len(k) {
-		return k, false
-	}
-	for i := range k {
-		hi, ok1 := unhex(id[2*i])
-		lo, ok2 := unhex(id[2*i+1])
-		if !ok1 || !ok2 {
-			return k, false
-		}
-		k[i] = hi<<4 | lo
-	}
-	return k, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
-
-func (k idKey) id() store.ID { return store.ID(hex.EncodeToString(k[:])) }
+// idKey is an id as its 32 bytes (store.Key).
+type idKey = store.Key
 
 // idEntry is one id: its uses, a chain through Index.uses in Sessions
 // order, and its Meta (-1: none).
@@ -217,7 +188,7 @@ func (ix *Index) use(r *useRec) Use {
 
 // slot is the entry of id, nil when no session names it.
 func (ix *Index) slot(id store.ID) *idEntry {
-	k, ok := keyOf(id)
+	k, ok := id.Key()
 	if !ok {
 		return nil
 	}
@@ -273,7 +244,7 @@ func (ix *Index) Meta(id store.ID) (m Meta, ok bool) {
 func (ix *Index) IDs() []store.ID {
 	ids := make([]store.ID, 0, len(ix.slots))
 	for k := range ix.slots {
-		ids = append(ids, k.id())
+		ids = append(ids, k.ID())
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	return ids
@@ -442,7 +413,7 @@ func (b *builder) intern(s string) string {
 // slotOf is the index of id's entry, made when new.
 func (b *builder) slotOf(id store.ID) int32 {
 	ix := b.ix
-	k, ok := keyOf(id)
+	k, ok := id.Key()
 	if !ok {
 		panic("sessions: an id that was not checked: " + string(id))
 	}

@@ -128,3 +128,37 @@ func ParseName(name, prefix string) Name {
 func IsPrefix(name string) bool {
 	return len(name) == 2 && isHexID(name+strings.Repeat("0", IDLen-2))
 }
+
+// Key is an id as its 32 bytes: a map keyed by it holds no string per id
+// (the watcher's and the sessions index's sets of 100,000 ids).
+type Key [sha256.Size]byte
+
+// Key is the id's 32 bytes; false when the id is not 64 lowercase hex.
+func (id ID) Key() (Key, bool) {
+	var k Key
+	if len(id) != 2*len(k) {
+		return k, false
+	}
+	for i := range k {
+		hi, ok1 := unhex(id[2*i])
+		lo, ok2 := unhex(id[2*i+1])
+		if !ok1 || !ok2 {
+			return k, false
+		}
+		k[i] = hi<<4 | lo
+	}
+	return k, true
+}
+
+// ID is the key's id (a new string).
+func (k Key) ID() ID { return IDOf(k) }
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}

@@ -134,57 +134,21 @@ type knownIDs struct {
 	odd map[store.ID]seen
 }
 
-type idKey [32]byte
+type idKey = store.Key
 
 func newKnownIDs() knownIDs {
 	return knownIDs{byKey: map[idKey]seen{}, odd: map[store.ID]seen{}}
 }
 
-// keyOf is the id's bytes; false when it is not 64 lowercase hex.
-func keyOf(id store.ID) (idKey, bool) {
-	var k idKey
-	if len(id) != 2*len(k) {
-		return k, false
-	}
-	for i := range k {
-		hi, ok1 := unhex(id[2*i])
-		lo, ok2 := unhex(id[2*i+1])
-		if !ok1 || !ok2 {
-			return k, false
-		}
-		k[i] = hi<<4 | lo
-	}
-	return k, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
-
 const hexDigits = "0123456789abcdef"
 
-// id is the key's id string (a new string).
-func (k idKey) id() store.ID {
-	var b [64]byte
-	for i, v := range k {
-		b[2*i], b[2*i+1] = hexDigits[v>>4], hexDigits[v&15]
-	}
-	return store.ID(b[:])
-}
-
 // inPrefix says whether the key's id lies in the prefix folder.
-func (k idKey) inPrefix(prefix string) bool {
+func inPrefix(k idKey, prefix string) bool {
 	return len(prefix) == 2 && hexDigits[k[0]>>4] == prefix[0] && hexDigits[k[0]&15] == prefix[1]
 }
 
 func (m knownIDs) get(id store.ID) (seen, bool) {
-	if k, ok := keyOf(id); ok {
+	if k, ok := id.Key(); ok {
 		s, had := m.byKey[k]
 		return s, had
 	}
@@ -193,7 +157,7 @@ func (m knownIDs) get(id store.ID) (seen, bool) {
 }
 
 func (m knownIDs) set(id store.ID, s seen) {
-	if k, ok := keyOf(id); ok {
+	if k, ok := id.Key(); ok {
 		m.byKey[k] = s
 		return
 	}
@@ -201,7 +165,7 @@ func (m knownIDs) set(id store.ID, s seen) {
 }
 
 func (m knownIDs) del(id store.ID) {
-	if k, ok := keyOf(id); ok {
+	if k, ok := id.Key(); ok {
 		delete(m.byKey, k)
 		return
 	}
@@ -212,8 +176,8 @@ func (m knownIDs) del(id store.ID) {
 // it is given.
 func (m knownIDs) each(prefix string, fn func(store.ID)) {
 	for k := range m.byKey {
-		if prefix == "" || k.inPrefix(prefix) {
-			fn(k.id())
+		if prefix == "" || inPrefix(k, prefix) {
+			fn(k.ID())
 		}
 	}
 	for id := range m.odd {
