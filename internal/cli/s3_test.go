@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -337,7 +338,7 @@ func TestBucketGC(t *testing.T) {
 				t.Fatalf("gc --dry-run: exit %d, %v, want %v: %s", code, gcIDs(t, out), want, errOut)
 			}
 			assertOnlyLashKeys(t, client, bucket, "p", "gc --dry-run", strays...)
-			if got := lsIDs(t, "--store", url, "--sessions", sess); !mapsEq(got, before) {
+			if got := lsIDs(t, "--store", url, "--sessions", sess); !maps.Equal(got, before) {
 				t.Errorf("gc --dry-run changed the listing")
 			}
 			code, out, errOut = cli(t, "gc", "--json", "--grace", graceAt(e), "--store", url, "--sessions", sess)
@@ -355,23 +356,11 @@ func TestBucketGC(t *testing.T) {
 				t.Fatalf("restore: exit %d: %s", code, errOut)
 			}
 			assertOnlyLashKeys(t, client, bucket, "p", "restore", strays...)
-			if got := lsIDs(t, "--store", url, "--sessions", sess); !mapsEq(got, before) {
+			if got := lsIDs(t, "--store", url, "--sessions", sess); !maps.Equal(got, before) {
 				t.Errorf("after restore ls says %v\nbefore gc it said %v", got, before)
 			}
 		})
 	}
-}
-
-func mapsEq(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestBucketPostgres: a bucket store with its sessions in PostgreSQL, as
@@ -559,5 +548,91 @@ func TestBucketVerifyDoctor(t *testing.T) {
 	}
 	if len(fixesWrote) > 0 {
 		t.Errorf("after restore the bucket holds keys it did not hold before: %v", fixesWrote)
+	}
+}
+
+// TestBucketBlobOnlyWrites: put, label, doctor --fix, rm and restore on a
+// bucket holding each lash-sessions set's store, with its sessions named:
+// no sidecar appears in a store newer lash writes (a blob-only bucket keeps
+// none at all), nothing but blob and sidecar names is ever under sha256/,
+// and the session databases stay byte-identical.
+func TestBucketBlobOnlyWrites(t *testing.T) {
+	_, client := bucketEnv(t)
+	for _, set := range []string{"alpha43", "alpha111", "mixed"} {
+		t.Run(set, func(t *testing.T) {
+			home := storecases.CopyHome(t, set)
+			sess := filepath.Join(home, "sessions")
+			before := dbSums(t, sess)
+			bucket := newBucket(t, client)
+			s3test.Upload(t, client, bucket, "p", filepath.Join(home, "attachments"))
+			strays := foreignKeys(t, client, bucket, "p")
+			url := storeURL(bucket, "p")
+			blobOnly := set != "alpha43"
+			sidecars := func() []string {
+				var out []string
+				for _, k := range keysUnder(t, client, bucket, "p", "sha256/") {
+					if strings.HasSuffix(k, ".json") {
+						out = append(out, k)
+					}
+				}
+				return out
+			}
+			sidecarsBefore := sidecars()
+			run := func(what string, ok func(code int) bool, args ...string) (string, string) {
+				t.Helper()
+				full := append(args[:1:1], append([]string{"--store", url, "--sessions", sess}, args[1:]...)...)
+				code, out, errOut := cli(t, full...)
+				if !ok(code) {
+					t.Fatalf("%s: exit %d: %s%s", what, code, out, errOut)
+				}
+				assertOnlyLashKeys(t, client, bucket, "p", what, strays...)
+				return out, errOut
+			}
+			okOnly := func(code int) bool { return code == exitOK }
+			pdf := filepath.Join(t.TempDir(), "spec.pdf")
+			if err := os.WriteFile(pdf, []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if blobOnly {
+				out, _ := run("put", okOnly, "put", pdf)
+				if !strings.Contains(out, `"media_type":"application/pdf"`) {
+					t.Errorf("put said %q", out)
+				}
+			} else {
+				run("put of a PDF into a sidecar store", func(code int) bool { return code == exitProblems }, "put", pdf)
+			}
+			const screenshot = "6637dced2b8c5c9ef71e1eebec805bd6e41279cb15fbe8bb7ae3fe0372f5b420"
+			if set == "alpha111" {
+				_, errOut := run("label", func(code int) bool { return code == exitProblems }, "label", screenshot, "new words")
+				if !strings.Contains(errOut, "session databases") {
+					t.Errorf("label in a blob-only bucket said %q", errOut)
+				}
+			}
+			run("doctor --fix", func(code int) bool { return code == exitOK || code == exitProblems }, "doctor", "--fix")
+			run("rm", okOnly, "rm", "--force", screenshot)
+			// A session still refers to it: ls lists it as missing.
+			if st := lsIDs(t, "--store", url, "--sessions", sess)[screenshot]; st != "missing" && st != "" {
+				t.Errorf("after rm the screenshot is still in the bucket (%s)", st)
+			}
+			run("restore", okOnly, "restore", screenshot)
+			if st := lsIDs(t, "--store", url, "--sessions", sess)[screenshot]; st != "ok" {
+				t.Errorf("after restore the screenshot is %q, want ok", st)
+			}
+			if blobOnly {
+				for _, k := range sidecars() {
+					if !slices.Contains(sidecarsBefore, k) {
+						t.Errorf("a sidecar appeared in a bucket newer lash writes: %s", k)
+					}
+				}
+				if set == "alpha111" {
+					if s := sidecars(); len(s) != 0 {
+						t.Errorf("the blob-only bucket holds sidecars: %v", s)
+					}
+				}
+			}
+			if after := dbSums(t, sess); !maps.Equal(before, after) {
+				t.Error("a command changed a session database")
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,7 +48,7 @@ func TestLsFromSessions(t *testing.T) {
 			home := storecases.CopyHome(t, set)
 			before := dbSums(t, filepath.Join(home, "sessions"))
 			checkLs(t, set, false, "--store", filepath.Join(home, "attachments"))
-			if after := dbSums(t, filepath.Join(home, "sessions")); !mapsEqual(before, after) {
+			if after := dbSums(t, filepath.Join(home, "sessions")); !maps.Equal(before, after) {
 				t.Error("ls changed a session database")
 			}
 		})
@@ -196,18 +197,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func mapsEqual(a, b map[string][sha256.Size]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // ageBlobs sets every blob's time before the cutoff the fixture's sweep
 // uses: expected.json ignores blob times.
 func ageBlobs(t *testing.T, root string) {
@@ -285,7 +274,7 @@ func TestGC(t *testing.T) {
 					t.Errorf("%s did not come back", id[:12])
 				}
 			}
-			if after := dbSums(t, filepath.Join(home, "sessions")); !mapsEqual(before, after) {
+			if after := dbSums(t, filepath.Join(home, "sessions")); !maps.Equal(before, after) {
 				t.Error("gc changed a session database")
 			}
 		})
@@ -454,7 +443,7 @@ func TestBlobOnlyWritesCLI(t *testing.T) {
 					t.Errorf("the blob-only store holds sidecars: %v", jsons())
 				}
 			}
-			if after := dbSums(t, filepath.Join(home, "sessions")); !mapsEqual(before, after) {
+			if after := dbSums(t, filepath.Join(home, "sessions")); !maps.Equal(before, after) {
 				t.Error("a command changed a session database")
 			}
 		})
